@@ -1,0 +1,122 @@
+// buildApp(): the platform plugins, then each module. Used by server.ts, the tests
+// (app.inject) and the benchmarks, so all three run the same application.
+import crypto from 'node:crypto'
+import path from 'node:path'
+import Fastify, { type FastifyInstance } from 'fastify'
+import cookie from '@fastify/cookie'
+import formbody from '@fastify/formbody'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import staticFiles from '@fastify/static'
+import { sql } from 'kysely'
+import qs from 'node:querystring'
+import type { Config } from './config.ts'
+import { openStore, type DB, type Store } from './db/index.ts'
+import { migrate } from './db/migrate.ts'
+import renderPlugin from './platform/render.ts'
+import sessionsPlugin from './platform/sessions.ts'
+import csrfPlugin from './platform/csrf.ts'
+import guardPlugin from './platform/guard.ts'
+import errorsPlugin from './platform/errors.ts'
+import { modules } from './modules/index.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+    db: DB
+    store: Store
+    secret: Buffer
+    setupDone(): boolean
+    markSetupDone(): void
+  }
+}
+
+export interface BuildOptions { store?: Store; logger?: boolean }
+
+async function serverSecret(db: DB): Promise<Buffer> {
+  const fresh = crypto.randomBytes(32).toString('base64')
+  await db.insertInto('settings').values({ key: 'secret', value: JSON.stringify(fresh) }).onConflict((oc) => oc.column('key').doNothing()).execute()
+  const row = await db.selectFrom('settings').select('value').where('key', '=', 'secret').executeTakeFirstOrThrow()
+  return Buffer.from(row.value as string, 'base64')
+}
+
+export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const store = opts.store ?? await openStore(config)
+  try {
+    if (!opts.store) await migrate(store)
+  } catch (e) {
+    await store.close()
+    throw e
+  }
+
+  const app = Fastify({
+    logger: opts.logger === false ? false : {
+      level: config.logLevel,
+      redact: ['req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'],
+      serializers: {
+        // no query strings in the log: they carry phone numbers and search terms
+        req: (req) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip, id: req.id })
+      }
+    },
+    genReqId: () => crypto.randomBytes(6).toString('hex'),
+    trustProxy: config.trustProxy,
+    bodyLimit: 2 * 1024 * 1024,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true }
+  })
+
+  app.decorate('config', config)
+  app.decorate('store', store)
+  app.decorate('db', store.db)
+  app.decorate('secret', await serverSecret(store.db))
+  let setup = !!(await store.db.selectFrom('users').select('id').limit(1).executeTakeFirst())
+  app.decorate('setupDone', () => setup)
+  app.decorate('markSetupDone', () => { setup = true })
+  app.addHook('onClose', async () => { await store.close() })
+
+  app.addHook('onRequest', async (req, reply) => { reply.header('X-Request-Id', req.id) })
+
+  await app.register(cookie)
+  // One value per field: a repeated name stays an array and the form schema refuses
+  // it where a single value is expected (no parameter pollution).
+  await app.register(formbody, { parser: (s) => qs.parse(s), bodyLimit: 1024 * 1024 })
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"], connectSrc: ["'self'"], formAction: ["'self'"], objectSrc: ["'none'"],
+        baseUri: ["'none'"], frameAncestors: ["'none'"]
+      }
+    },
+    strictTransportSecurity: false, // set by the TLS proxy where there is one
+    crossOriginEmbedderPolicy: false,
+    referrerPolicy: { policy: 'same-origin' }
+  })
+  await app.register(rateLimit, { global: false })
+  await app.register(staticFiles, {
+    root: path.resolve(import.meta.dirname, '../public'), prefix: '/public/', maxAge: '1h', immutable: false
+  })
+  // htmx is served from the installed package: no build step, no CDN
+  await app.register(staticFiles, {
+    root: path.resolve(import.meta.dirname, '../node_modules/htmx.org/dist'), prefix: '/vendor/',
+    decorateReply: false, allowedPath: (p) => p === '/htmx.min.js', maxAge: '1h'
+  })
+  await app.register(errorsPlugin)
+  await app.register(sessionsPlugin)
+  await app.register(csrfPlugin)
+  await app.register(guardPlugin)
+  await app.register(renderPlugin)
+
+  app.get('/healthz', { config: { public: true } }, async (_req, reply) => {
+    try {
+      await sql`select 1`.execute(store.db)
+      return { status: 'ok', database: store.kind }
+    } catch {
+      return reply.code(503).send({ status: 'unavailable' })
+    }
+  })
+
+  for (const mod of modules) await app.register(mod)
+  return app
+}

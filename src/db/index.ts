@@ -1,0 +1,93 @@
+// One Kysely instance over either a PostgreSQL server (pg) or embedded PGlite.
+// Both speak the same SQL, so the rest of the app never asks which one it has.
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
+import type { Config } from '../config.ts'
+import type { Database } from './types.ts'
+import { SerialPGliteDialect } from './pglite-serial.ts'
+import { acquireLock } from './lock.ts'
+
+export type DB = Kysely<Database>
+
+/** What the migration runner needs: several statements at once, and plain queries. */
+export interface ScriptRunner {
+  exec(script: string): Promise<void>
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>
+  release(): Promise<void>
+}
+
+export interface Store {
+  kind: 'postgres' | 'pglite'
+  db: DB
+  runner(): Promise<ScriptRunner>
+  close(): Promise<void>
+  /** PGlite only: the raw instance, for dump/backup */
+  pglite?: PGlite
+}
+
+// int8 counts as numbers (our counts fit), dates as 'YYYY-MM-DD' strings: a JS Date
+// at local midnight shifts the day when shown in another time zone.
+const INT8 = 20, DATE = 1082
+pg.types.setTypeParser(INT8, (v) => Number(v))
+pg.types.setTypeParser(DATE, (v) => v)
+
+export async function openStore(config: Config): Promise<Store> {
+  if (config.databaseUrl) return openPostgres(config)
+  return openPglite(config)
+}
+
+async function openPostgres(config: Config): Promise<Store> {
+  const pool = new pg.Pool({
+    connectionString: config.databaseUrl,
+    max: config.poolSize,
+    statement_timeout: config.statementTimeoutMs,
+    application_name: 'kehu'
+  })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  return {
+    kind: 'postgres',
+    db,
+    async runner() {
+      const client = await pool.connect()
+      return {
+        async exec(script) { await client.query(script) },
+        async query(text, params) { return (await client.query(text, params as unknown[])).rows },
+        async release() { client.release() }
+      }
+    },
+    async close() { await db.destroy() }
+  }
+}
+
+async function openPglite(config: Config): Promise<Store> {
+  const release = config.memoryDb ? () => {} : acquireLock(config.dataDir)
+  let pglite: PGlite
+  try {
+    pglite = await PGlite.create(config.memoryDb ? undefined : config.dataDir, {
+      extensions: { pg_trgm },
+      loadDataDir: config.pgliteLoadFrom,
+      parsers: { [INT8]: (v: string) => Number(v), [DATE]: (v: string) => v }
+    })
+  } catch (e) {
+    release()
+    throw e
+  }
+  const db = new Kysely<Database>({ dialect: new SerialPGliteDialect({ pglite }) })
+  return {
+    kind: 'pglite',
+    db,
+    pglite,
+    async runner() {
+      return {
+        async exec(script) { await pglite.exec(script) },
+        async query(text, params) { return (await pglite.query(text, params as unknown[])).rows as never },
+        async release() {}
+      }
+    },
+    async close() {
+      try { await db.destroy() } finally { release() }
+    }
+  }
+}
