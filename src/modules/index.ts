@@ -2,6 +2,9 @@
 // exported from its routes.ts.
 import type { FastifyPluginAsync } from 'fastify'
 import auth from './auth/routes.ts'
+import totp from './auth/totp-routes.ts'
 import workbench from './workbench/routes.ts'
+import regions from './regions/routes.ts'
+import admin from './admin/routes.ts'
 
-export const modules: FastifyPluginAsync[] = [auth, workbench]
+export const modules: FastifyPluginAsync[] = [auth, totp, workbench, regions, admin]
