@@ -13,6 +13,7 @@ import qs from 'node:querystring'
 import type { Config } from './config.ts'
 import { openStore, type DB, type Store } from './db/index.ts'
 import { migrate } from './db/migrate.ts'
+import { ensureRegions } from './platform/regions.ts'
 import renderPlugin from './platform/render.ts'
 import sessionsPlugin from './platform/sessions.ts'
 import csrfPlugin from './platform/csrf.ts'
@@ -31,7 +32,23 @@ declare module 'fastify' {
   }
 }
 
-export interface BuildOptions { store?: Store; logger?: boolean }
+export interface BuildOptions {
+  store?: Store
+  logger?: boolean
+  /** where log lines go instead of stdout (tests read them to prove no secret is logged) */
+  logStream?: { write(line: string): void }
+}
+
+/** One registered route, as the onRoute hook saw it. */
+export interface RouteInfo { method: string; url: string; config: Record<string, unknown> }
+const routeLists = new WeakMap<FastifyInstance, RouteInfo[]>()
+
+/**
+ * Every route the app registered (platform and modules). Tests walk this list so a
+ * new route is covered by the CSRF, header and forced-password-change checks
+ * without anyone having to remember to add it.
+ */
+export function registeredRoutes(app: FastifyInstance): RouteInfo[] { return routeLists.get(app) ?? [] }
 
 async function serverSecret(db: DB): Promise<Buffer> {
   const fresh = crypto.randomBytes(32).toString('base64')
@@ -44,6 +61,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const store = opts.store ?? await openStore(config)
   try {
     if (!opts.store) await migrate(store)
+    await ensureRegions(store.db)
   } catch (e) {
     await store.close()
     throw e
@@ -52,6 +70,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const app = Fastify({
     logger: opts.logger === false ? false : {
       level: config.logLevel,
+      ...(opts.logStream ? { stream: opts.logStream } : {}),
       redact: ['req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'],
       serializers: {
         // no query strings in the log: they carry phone numbers and search terms
@@ -63,6 +82,12 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     bodyLimit: 2 * 1024 * 1024,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true }
+  })
+
+  const routes: RouteInfo[] = []
+  routeLists.set(app, routes)
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url, config: (r.config ?? {}) as Record<string, unknown> })
   })
 
   app.decorate('config', config)

@@ -1,11 +1,16 @@
 // Reads config, builds the app, listens; on SIGTERM/SIGINT stops taking requests,
 // finishes the ones in flight, closes the database (PGlite checkpoints) and exits.
-import { buildApp } from './app.ts'
+import type { FastifyInstance } from 'fastify'
 import { ConfigError, loadConfig } from './config.ts'
-import { DataDirLockedError } from './db/lock.ts'
+import { assertDataDirFree, DataDirLockedError } from './db/lock.ts'
 import { MigrationError } from './db/migrate.ts'
 
-export async function start(env = process.env) {
+export interface StartOptions {
+  /** runs on the built, migrated app before it takes requests (npm run demo seeds here) */
+  beforeListen?: (app: FastifyInstance) => Promise<void>
+}
+
+export async function start(env = process.env, opts: StartOptions = {}) {
   let config
   try {
     config = loadConfig(env)
@@ -15,10 +20,17 @@ export async function start(env = process.env) {
   }
   let app
   try {
+    // Refusals that need no app come first: the app itself (every module, PGlite)
+    // takes seconds to load, and a second process on a busy DATA_DIR should stop at once.
+    if (!config.databaseUrl) assertDataDirFree(config.dataDir)
+    const { buildApp } = await import('./app.ts')
     app = await buildApp(config)
   } catch (e) {
     if (e instanceof DataDirLockedError || e instanceof MigrationError) { console.error(e.message); process.exit(3) }
     throw e
+  }
+  if (opts.beforeListen) {
+    try { await opts.beforeListen(app) } catch (e) { await app.close(); throw e }
   }
   let closing = false
   const shutdown = async (signal: string) => {
@@ -32,7 +44,14 @@ export async function start(env = process.env) {
   }
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
   process.on('SIGINT', () => void shutdown('SIGINT'))
-  await app.listen({ port: config.port, host: config.host })
+  try {
+    await app.listen({ port: config.port, host: config.host })
+  } catch (e) {
+    // port taken, or not allowed: say so and release the database, no stack trace
+    console.error(`Cannot listen on ${config.host}:${config.port}: ${(e as Error).message}`)
+    await app.close()
+    process.exit(3)
+  }
   const where = config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`
   app.log.info(`Kehu is ready at http://localhost:${config.port} (${where})`)
   return app

@@ -28,6 +28,33 @@
     document.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (c) { c.checked = t.checked })
   })
 
+  // Drafts: a <form data-draft="name"> keeps what was typed in localStorage, so an
+  // accidental reload loses nothing; submitting clears it. Sign-out clears site
+  // storage (Clear-Site-Data), so nothing stays behind on a shared PC.
+  function draftKey(form) { return 'kehu.draft.' + form.getAttribute('data-draft') }
+  function skip(el) { return !el.name || el.type === 'hidden' || el.type === 'password' || el.type === 'file' }
+  document.querySelectorAll('form[data-draft]').forEach(function (form) {
+    var saved = null
+    try { saved = JSON.parse(localStorage.getItem(draftKey(form)) || 'null') } catch (e) { saved = null }
+    if (saved) {
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (skip(el) || !(el.name in saved) || el.value) return
+        if (el.type === 'checkbox' || el.type === 'radio') el.checked = saved[el.name] === el.value
+        else el.value = saved[el.name]
+      })
+    }
+    form.addEventListener('input', function () {
+      var data = {}
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (skip(el)) return
+        if ((el.type === 'checkbox' || el.type === 'radio') && !el.checked) return
+        data[el.name] = el.value
+      })
+      try { localStorage.setItem(draftKey(form), JSON.stringify(data)) } catch (e) { /* storage full or off */ }
+    })
+    form.addEventListener('submit', function () { try { localStorage.removeItem(draftKey(form)) } catch (e) { /* ignore */ } })
+  })
+
   // Print buttons: <button data-print>
   document.addEventListener('click', function (e) {
     var t = e.target.closest && e.target.closest('[data-print]')

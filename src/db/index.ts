@@ -45,6 +45,10 @@ async function openPostgres(config: Config): Promise<Store> {
     statement_timeout: config.statementTimeoutMs,
     application_name: 'kehu'
   })
+  // A pooled connection that dies while idle (server restart, admin kill) makes the
+  // pool emit 'error'; unheard, that event would crash the process. The pool drops
+  // the broken client and the next query connects afresh.
+  pool.on('error', (e) => console.warn(`database connection lost: ${e.message}`))
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return {
     kind: 'postgres',
@@ -57,7 +61,11 @@ async function openPostgres(config: Config): Promise<Store> {
         async release() { client.release() }
       }
     },
-    async close() { await db.destroy() }
+    async close() {
+      // Kysely ends the pool only if it ever ran a query; the migration runner may have been the only user
+      await db.destroy()
+      if (!pool.ended) await pool.end()
+    }
   }
 }
 

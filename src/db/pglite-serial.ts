@@ -34,7 +34,10 @@ class SerialDriver implements Driver {
     await this.#inner.releaseConnection(conn)
     const release = this.#releases.get(conn)
     this.#releases.delete(conn)
-    release?.()
+    // hand over on the next turn of the event loop, not in this microtask: PGlite runs
+    // queries on this thread, and a queue of them passed on microtask by microtask
+    // would keep the loop from accepting connections and reading requests meanwhile
+    if (release) setImmediate(release)
   }
   beginTransaction(conn: DatabaseConnection, settings: TransactionSettings) { return this.#inner.beginTransaction(conn, settings) }
   commitTransaction(conn: DatabaseConnection) { return this.#inner.commitTransaction(conn) }

@@ -3,6 +3,9 @@
 // test (test/db/types.test.ts) compares these column lists with the migrated
 // database, so a drift fails CI on both drivers without a code generator step.
 import type { ColumnType, Generated } from 'kysely'
+import type { CustomerTables } from '../modules/customers/tables.ts'
+import type { ServiceDeskTables } from '../modules/service-desk/tables.ts'
+import type { IoTables } from '../modules/customers/io-tables.ts'
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
 export type CreatedAt = ColumnType<Date, never, never>
@@ -120,4 +123,4 @@ export interface PlatformTables {
 }
 
 // Each module adds its tables here as it lands (see src/modules/*/tables.ts).
-export interface Database extends PlatformTables {}
+export interface Database extends PlatformTables, CustomerTables, ServiceDeskTables, IoTables {}

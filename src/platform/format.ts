@@ -42,3 +42,13 @@ export function formatter(lang: Lang, tz: string): Formatter {
     weekday: () => wd.format(new Date())
   }
 }
+
+/** '2026-11-22T18:30' typed in the office's time zone → the instant it means */
+export function officeTime(local: string, timeZone: string): Date {
+  const [d, t] = local.replace(' ', 'T').split('T')
+  const guess = new Date(`${d}T${t}:00Z`)
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+    .formatToParts(guess).reduce<Record<string, string>>((a, p) => ((a[p.type] = p.value), a), {})
+  const shown = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute)
+  return new Date(guess.getTime() - (shown - guess.getTime()))
+}

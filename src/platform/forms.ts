@@ -19,6 +19,8 @@ export const optionalIntId = z.preprocess((v) => (v === '' || v === undefined ? 
 export const many = (inner: z.ZodType<string>) => z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(inner).max(500))
 
 function issueToError(issue: z.core.$ZodIssue): FieldErrors[string] {
+  // a schema's own locale key wins, whatever the check (regex, refine, custom)
+  if (issue.message.startsWith('errors.')) return { key: issue.message }
   if (issue.code === 'too_small') return { key: 'errors.required' }
   if (issue.code === 'too_big') return { key: 'errors.tooLong', params: { max: Number(issue.maximum) } }
   if (issue.code === 'invalid_format' && issue.format === 'email') return { key: 'errors.email' }

@@ -43,4 +43,9 @@ export default fp(async (app) => {
     if (req.user.mustChangePassword && !cfg?.allowPasswordChange) return redirect(req, reply, '/account/password')
     reply.header('Cache-Control', 'no-store')
   })
+  // Public routes answer signed-in users too (/login redirects them, /lang): a reply
+  // to anyone with a session is personal and stays out of every cache.
+  app.addHook('onSend', async (req, reply) => {
+    if (req.session && !reply.hasHeader('cache-control')) reply.header('Cache-Control', 'no-store')
+  })
 }, { name: 'guard', dependencies: ['sessions'] })

@@ -67,7 +67,8 @@ export async function endSession(req: FastifyRequest, reply: FastifyReply) {
   if (req.session) await req.server.db.deleteFrom('sessions').where('id_hash', '=', req.session.idHash).execute()
   req.session = null
   req.user = null
-  reply.clearCookie(cookieName(req), { path: '/' })
+  // the same attributes as when set: a browser ignores a __Host- cookie without Secure, even one that deletes
+  reply.clearCookie(cookieName(req), cookieOptions(req))
 }
 
 export async function setSessionData(req: FastifyRequest, data: Record<string, unknown>) {
@@ -134,7 +135,8 @@ export default fp(async (app) => {
   app.decorateRequest('lang', DEFAULT_LANG)
   app.decorateRequest('flash', null)
   app.addHook('onRequest', async (req) => {
-    if (req.url.startsWith('/public/') || req.url === '/healthz') return
+    // static files and the health probe need no session: no database query for them
+    if (req.url.startsWith('/public/') || req.url.startsWith('/vendor/') || req.url === '/healthz') return
     const id = req.cookies[cookieName(req)]
     if (id && id.length < 100) await loadSession(req, id)
     const cookieLang = req.cookies[LANG_COOKIE]

@@ -21,7 +21,9 @@ export async function verifyPassword(hash: string, password: string): Promise<bo
 }
 
 export function needsRehash(config: Config, hash: string): boolean {
-  return argon2.needsRehash(hash, { memoryCost: config.argon2.memoryCost, timeCost: config.argon2.timeCost })
+  // parallelism must be named: needsRehash compares it with argon2's default (4),
+  // which would re-hash every p=1 hash at every sign-in
+  return argon2.needsRehash(hash, { memoryCost: config.argon2.memoryCost, timeCost: config.argon2.timeCost, parallelism: 1 })
 }
 
 /** locale key of the first rule the password breaks, or null */

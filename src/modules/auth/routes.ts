@@ -4,8 +4,9 @@ import { z } from 'zod'
 import { actorOf } from '../../platform/audit.ts'
 import { FormError, formValues, parseForm, requiredText, type FieldErrors } from '../../platform/forms.ts'
 import { redirect } from '../../platform/guard.ts'
-import { isLang, LANGS } from '../../platform/i18n.ts'
-import { endSession, LANG_COOKIE, startSession } from '../../platform/sessions.ts'
+import { isLang } from '../../platform/i18n.ts'
+import { HttpError } from '../../platform/errors.ts'
+import { cookieOptions, endSession, LANG_COOKIE, startSession } from '../../platform/sessions.ts'
 import { passwordProblem, PASSWORD_MAX } from './passwords.ts'
 import { changePassword, createFirstAdmin, setLanguage, signIn } from './service.ts'
 
@@ -98,7 +99,11 @@ const routes: FastifyPluginAsync = async (app) => {
   app.get('/account/password', { config: { allowPasswordChange: true } }, async (_req, reply) =>
     reply.page('/auth/password', { errors: {} }))
 
-  app.post('/account/password', { config: { allowPasswordChange: true } }, async (req, reply) => {
+  // limited like sign-in: with someone else's open session, this form would
+  // otherwise let him guess the current password without limit
+  app.post('/account/password', {
+    config: { allowPasswordChange: true, rateLimit: { max: config.loginRatePerMinute, timeWindow: 60_000 } }
+  }, async (req, reply) => {
     const user = req.user!
     let errors: FieldErrors = {}
     let input
@@ -122,8 +127,8 @@ const routes: FastifyPluginAsync = async (app) => {
 
   app.post('/lang', { config: { public: true, allowPasswordChange: true } }, async (req, reply) => {
     const lang = (req.body as { lang?: unknown } | undefined)?.lang
-    if (!isLang(lang)) return reply.code(422).send({ error: `lang must be one of ${LANGS.join(', ')}` })
-    reply.setCookie(LANG_COOKIE, lang, { path: '/', httpOnly: true, sameSite: 'lax', maxAge: 365 * 86400 })
+    if (!isLang(lang)) throw new HttpError(422, 'errors.badRequest')
+    reply.setCookie(LANG_COOKIE, lang, { ...cookieOptions(req), maxAge: 365 * 86400 })
     if (req.user) await setLanguage(app.db, actorOf(req), req.user.id, lang)
     const back = (req.body as { back?: unknown }).back
     return redirect(req, reply, safeNext(back))

@@ -25,21 +25,34 @@ export async function signIn(db: DB, config: Config, actor: Actor, login: string
     await verifyPassword(await dummyHash(config), password)
     return fail('invalid', { unknownLogin: true })
   }
-  if (user.locked_until && user.locked_until.getTime() > Date.now()) return fail('locked')
+  // Claim the attempt before checking the password: the count rises atomically, so
+  // guesses sent in parallel cannot all be checked against one stale count. Once
+  // LOCKOUT_THRESHOLD attempts are claimed (or the lock is on), the rest are refused
+  // unseen. The lock's clock is the database's, like the check's.
+  const claim = await db.updateTable('users')
+    .set({ failed_logins: sql`failed_logins + 1` })
+    .where('id', '=', user.id)
+    .where('failed_logins', '<', config.lockoutThreshold)
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', sql<Date>`now()`)]))
+    .returning('failed_logins')
+    .executeTakeFirst()
+  if (!claim) return fail('locked')
   if (!(await verifyPassword(user.password_hash, password))) {
-    const failures = user.failed_logins + 1
+    const failures = claim.failed_logins
     const lock = failures >= config.lockoutThreshold
-    await db.updateTable('users').set({
-      failed_logins: lock ? 0 : failures,
-      locked_until: lock ? new Date(Date.now() + config.lockoutMs) : user.locked_until
-    }).where('id', '=', user.id).execute()
     if (lock) {
+      await db.updateTable('users').set({
+        failed_logins: 0, locked_until: sql<Date>`now() + make_interval(secs => ${config.lockoutMs / 1000})`
+      }).where('id', '=', user.id).execute()
       await audit(db, { ...actor, userId: user.id, userName: user.name },
         { action: 'user.locked', entity: 'user', entityId: user.id, summary: user.login, detail: { failures } })
     }
     return fail(lock ? 'locked' : 'invalid', { failures })
   }
-  if (!user.active) return fail('disabled')
+  if (!user.active) {
+    await db.updateTable('users').set({ failed_logins: 0 }).where('id', '=', user.id).execute()
+    return fail('disabled')
+  }
   const rehash = needsRehash(config, user.password_hash) ? await hashPassword(config, password) : undefined
   await db.updateTable('users').set({
     failed_logins: 0, locked_until: null, last_login_at: new Date(), ...(rehash ? { password_hash: rehash } : {})
