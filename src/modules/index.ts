@@ -6,5 +6,7 @@ import totp from './auth/totp-routes.ts'
 import workbench from './workbench/routes.ts'
 import regions from './regions/routes.ts'
 import admin from './admin/routes.ts'
+import customers from './customers/routes.ts'
+import serviceDesk from './service-desk/routes.ts'
 
-export const modules: FastifyPluginAsync[] = [auth, totp, workbench, regions, admin]
+export const modules: FastifyPluginAsync[] = [auth, totp, workbench, regions, admin, customers, serviceDesk]

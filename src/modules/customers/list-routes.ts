@@ -1,0 +1,61 @@
+// The customer list: filters in the query string (bookmarkable, saved per user),
+// htmx swaps only the rows, "more" appends the next keyset page.
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import { HttpError } from '../../platform/errors.ts'
+import { requirePermission } from '../../platform/guard.ts'
+import { childRegions } from '../../platform/regions.ts'
+import { lookups } from './http.ts'
+import { countCustomers, DEFAULT_COLUMNS, listCustomers, listQuerySchema, OPTIONAL_COLUMNS, type ListQuery } from './queries.ts'
+import { listSavedFilters } from './saved-filters.ts'
+import { isTimeout, parseTerm } from './search.ts'
+
+export function parseListQuery(req: FastifyRequest): ListQuery {
+  const r = listQuerySchema.safeParse(req.query ?? {})
+  if (!r.success) throw new HttpError(400, 'customers.badFilter')
+  return r.data
+}
+
+/** the query string of a filter, without the cursor (for links, export, saved filters) */
+export function filterQueryString(f: ListQuery, extra: Record<string, string> = {}) {
+  const p = new URLSearchParams()
+  for (const [k, v] of Object.entries(f)) {
+    if (k === 'after' || v === undefined || v === '') continue
+    p.set(k, Array.isArray(v) ? v.join(',') : String(v))
+  }
+  for (const [k, v] of Object.entries(extra)) p.set(k, v)
+  return p.toString()
+}
+
+const routes: FastifyPluginAsync = async (app) => {
+  const db = app.db
+
+  app.get('/customers', { preHandler: requirePermission('customers.read') }, async (req, reply) => {
+    const f = parseListQuery(req)
+    const user = req.user!
+    // a search term too short to use finds nothing; the page says why instead of showing everything
+    const term = f.q === undefined ? null : parseTerm(f.q)
+    let searchNote = term && !term.ok ? 'customerSearch.tooShort' : null
+    const listed = await Promise.all([
+      listCustomers(db, user, f), f.after ? Promise.resolve(null) : countCustomers(db, user, f)
+    ]).catch((e) => {
+      if (!isTimeout(e)) throw e
+      searchNote = 'customerSearch.timeout'
+      return [{ rows: [], next: null }, null] as const
+    })
+    const [{ rows, next }, count] = listed
+    const lk = await lookups(req)
+    const cols = new Set<string>(f.cols ?? DEFAULT_COLUMNS)
+    const data = { f, rows, next, count, lk, cols, searchNote, qs: filterQueryString(f), nextQs: next ? filterQueryString(f, { after: next }) : '' }
+    // "more" asks for the next rows only; the filter form asks for the table body
+    if (f.after && req.headers['hx-request'] === 'true') return reply.fragment('/customers/_rows', data)
+    const [saved, provinces, owners] = await Promise.all([
+      listSavedFilters(db, user.id, 'customers'),
+      childRegions(db, null),
+      user.scope === 'own' ? Promise.resolve([]) : db.selectFrom('users').select(['id', 'name']).where('active', '=', true).orderBy('name').limit(500).execute()
+    ])
+    return reply.page('/customers/list', { ...data, saved, provinces, owners, optionalColumns: OPTIONAL_COLUMNS, module: 'customers' },
+      { fragment: '/customers/_table' })
+  })
+}
+
+export default routes

@@ -1,0 +1,252 @@
+// Customer search: one box that finds a customer by any fragment of its name, short
+// name, code, phones (its own and its contacts'), e-mail, contact names or the pinyin
+// initials of its name, sized for a million customers.
+//
+// Why the SQL looks the way it does (research/performance.md §3.4, ecosystem.md §5):
+// - Each kind of term has its own indexed path ("branch"): Chinese text → the GIN array
+//   of characters and character pairs (`search_grams`, works for 张三 / 华为, which
+//   pg_trgm cannot index); a full phone → b-tree on customer_phones.phone; four digits →
+//   b-tree on last4; a code → the unique index; pinyin initials → the text_pattern_ops
+//   index on name_initials; other fragments of ≥3 letters/digits → pg_trgm on search_text.
+// - Every branch is a MATERIALIZED CTE, so PostgreSQL plans it for full retrieval (a
+//   bitmap scan of the matching rows) and is not tempted by the LIMIT to walk some
+//   other index or the table hoping to stop early — the plan that took seconds for rare
+//   terms. The outer query reads at most CANDIDATE_CAP rows of each branch (a CTE is
+//   evaluated only as far as it is read), then ranks and sorts those few thousand rows.
+//   Nothing is ever ordered by an index, so no index can be walked for its order.
+// - The search transaction sets a statement_timeout (PostgreSQL can cancel; PGlite
+//   cannot, so there the capped shape is the protection) and turns sequential scans off
+//   for itself, so the plan is the same at 3,000 rows as at 1,000,000.
+import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely'
+import type { Database } from '../../db/types.ts'
+import { phoneTerm } from '../../platform/phone.ts'
+import type { Principal } from '../../platform/principal.ts'
+import { inScope } from '../../platform/scope.ts'
+import { hasCjk, termGrams } from './derive.ts'
+
+/** rows read from each branch before ranking; more matches than this means "refine your search" */
+export const CANDIDATE_CAP = 1000
+export const SEARCH_LIMIT = 50
+export const SEARCH_TIMEOUT_MS = 1500
+export const MAX_TERM = 100
+
+/** rank 0: exact code or phone; 1: the name is the term; 2: name starts with it (or initials do); 3: anything else */
+export type Rank = 0 | 1 | 2 | 3
+
+export type Term =
+  | { kind: 'cjk'; text: string; tokens: string[]; grams: string[]; exact: boolean }
+  | { kind: 'phone'; text: string; digits: string }
+  | { kind: 'latin'; text: string; lower: string }
+
+export type ParsedTerm = { ok: true; term: Term } | { ok: false; reason: 'empty' | 'tooShort' }
+
+const CJK_ONLY = /^[\u3400-\u9fff\uf900-\ufaff]+$/
+
+/** Classifies what the user typed. Full-width input (１３８, ＡＢＣ) is folded by NFKC first. */
+export function parseTerm(raw: unknown): ParsedTerm {
+  const text = (typeof raw === 'string' ? raw : '').normalize('NFKC').replace(/\s+/g, ' ').trim().slice(0, MAX_TERM).trim()
+  if (!text) return { ok: false, reason: 'empty' }
+  if (hasCjk(text)) {
+    const tokens = text.split(' ')
+    const grams = [...new Set(tokens.flatMap((t) => termGrams(t)))]
+    // One or two Chinese characters are found exactly by their gram (the array holds
+    // every character and adjacent pair); longer text is rechecked against the names.
+    const exact = tokens.length === 1 && [...text].length <= 2 && CJK_ONLY.test(text)
+    return { ok: true, term: { kind: 'cjk', text, tokens, grams, exact } }
+  }
+  const digits = phoneTerm(text)
+  if (digits) return { ok: true, term: { kind: 'phone', text, digits } }
+  if ([...text].length < 2 || !/[\p{L}\p{N}]/u.test(text)) return { ok: false, reason: 'tooShort' }
+  return { ok: true, term: { kind: 'latin', text, lower: text.toLowerCase() } }
+}
+
+/** `%`, `_` and `\` typed by the user are literal characters, not wildcards */
+export const escapeLike = (s: string) => s.replace(/[\\%_]/g, '\\$&')
+const contains = (s: string) => `%${escapeLike(s)}%`
+const startsWith = (s: string) => `${escapeLike(s)}%`
+const longestAlnumRun = (s: string) => Math.max(0, ...(s.match(/[\p{L}\p{N}]+/gu) ?? []).map((w) => [...w].length))
+
+export interface CandidateOptions {
+  /** apply the user's data scope (the list); otherwise the whole company (brief view) */
+  scoped: boolean
+  /** the list's trash view searches deleted customers instead of live ones */
+  deleted?: boolean
+}
+
+/**
+ * Which customers a branch may return: never merged ones; in the trash, deleted ones;
+ * in scope if asked. Deliberately not `deleted_at is null`: several partial indexes
+ * carry that predicate, and with sequential scans off the planner may read one of them
+ * whole as a stand-in for the table (the plan test caught it). Live rows are picked
+ * after the cap instead (the `live` column; the list filters them itself).
+ */
+function eligible(user: Principal, o: CandidateOptions): RawBuilder<SqlBool> {
+  const parts: RawBuilder<unknown>[] = [sql`c.merged_into is null`]
+  if (o.deleted) parts.push(sql`c.deleted_at is not null`)
+  if (o.scoped) parts.push(inScope(user, 'c.owner_id'))
+  return sql<SqlBool>`${sql.join(parts, sql` and `)}`
+}
+
+/** rank of a name match: the name or short name is the term (1), starts with it (2), else 3 */
+function nameRank(text: string): RawBuilder<number> {
+  const exact = escapeLike(text), prefix = startsWith(text)
+  return sql<number>`case when c.name ilike ${exact} or c.short_name ilike ${exact} then 1
+    when c.name ilike ${prefix} or c.short_name ilike ${prefix} then 2 else 3 end`
+}
+
+const LIVE = sql`c.deleted_at is null as live`
+
+/** Each branch selects (id, r, name, live) from one index path; see the file comment. */
+export function branches(term: Term, where: RawBuilder<SqlBool>): RawBuilder<unknown>[] {
+  const out: RawBuilder<unknown>[] = []
+  if (term.kind === 'cjk') {
+    // Recheck with the real text: a name, short name or contact name must hold each
+    // word. The grams alone can come from different names (北京 in one, 京科 in another).
+    const checks = term.exact ? [] : term.tokens.map((tok) => {
+      const p = contains(tok)
+      const latin = hasCjk(tok) ? sql`` : sql` or c.search_text like ${contains(tok.toLowerCase())}`
+      return sql`(c.name ilike ${p} or c.short_name ilike ${p}${latin}
+        or exists (select 1 from contacts k where k.customer_id = c.id and k.deleted_at is null and k.name ilike ${p}))`
+    })
+    const recheck = checks.length ? sql` and ${sql.join(checks, sql` and `)}` : sql``
+    out.push(sql`select c.id, ${nameRank(term.text)} as r, c.name, ${LIVE} from customers c
+      where c.search_grams @> ${sql.val(term.grams)}::text[] and ${where}${recheck}`)
+    return out
+  }
+  if (term.kind === 'phone') {
+    const d = term.digits
+    out.push(sql`select c.id, 0 as r, c.name, ${LIVE} from customer_phones p join customers c on c.id = p.customer_id
+      where p.phone = ${d} and ${where}`)
+    if (d.length === 4) {
+      out.push(sql`select c.id, 2 as r, c.name, ${LIVE} from customer_phones p join customers c on c.id = p.customer_id
+        where p.last4 = ${d} and ${where}`)
+    }
+    // any other run of the digits: a phone without its area code, part of a code (000123)
+    out.push(sql`select c.id, 3 as r, c.name, ${LIVE} from customers c where c.search_text like ${contains(d)} and ${where}`)
+    return out
+  }
+  const { text, lower } = term
+  const upper = text.toUpperCase()
+  if (/^[A-Za-z0-9-]{2,20}$/.test(text)) {
+    out.push(sql`select c.id, 0 as r, c.name, ${LIVE} from customers c where c.code = ${upper} and ${where}`)
+  }
+  if (/^[a-z0-9]{2,}$/.test(lower)) {
+    out.push(sql`select c.id, case when c.name_initials = ${lower} then 1 else 2 end as r, c.name, ${LIVE}
+      from customers c where c.name_initials like ${startsWith(lower)} and ${where}`)
+  }
+  // pg_trgm needs three letters or digits in a row to use its index (and for '%' alone
+  // it would read the whole index): shorter fragments rely on the branches above.
+  if (longestAlnumRun(lower) >= 3) {
+    out.push(sql`select c.id, case when c.code = ${upper} then 0 else ${nameRank(text)} end as r, c.name, ${LIVE}
+      from customers c where c.search_text like ${contains(lower)} and ${where}`)
+  }
+  return out
+}
+
+/** `with b0 as materialized (…), …` and the capped union of their rows */
+function capped(bs: RawBuilder<unknown>[], cols: RawBuilder<unknown>) {
+  const ctes = sql.join(bs.map((b, i) => sql`${sql.ref(`b${i}`)} as materialized (${b})`))
+  const union = sql.join(bs.map((_, i) => sql`(select ${cols} from ${sql.ref(`b${i}`)} limit ${sql.lit(CANDIDATE_CAP)})`), sql` union all `)
+  return { ctes, union }
+}
+
+/**
+ * The ids a term matches, as a subquery for the list's `q` filter (queries.ts), in the
+ * user's scope. null when the term cannot match anything (empty, too short).
+ */
+export function searchIdsSql(user: Principal, raw: string, o: { deleted?: boolean } = {}): RawBuilder<unknown> | null {
+  const p = parseTerm(raw)
+  if (!p.ok) return null
+  const bs = branches(p.term, eligible(user, { scoped: true, deleted: o.deleted }))
+  if (!bs.length) return null
+  const { ctes, union } = capped(bs, sql`id`)
+  return sql`with ${ctes} select id from (${union}) u`
+}
+
+/** The ranked search statement; exported so a test can EXPLAIN exactly what runs. */
+export function searchSql(user: Principal, term: Term, o: CandidateOptions & { limit: number }): RawBuilder<SearchRow> | null {
+  const bs = branches(term, eligible(user, o))
+  if (!bs.length) return null
+  const { ctes, union } = capped(bs, sql`id, r, name, live`)
+  const mine = inScope(user, 'c.owner_id')
+  // Out-of-scope customers get the brief view only: the detail columns are nulled in SQL,
+  // so no template can show what the user may not see.
+  return sql<SearchRow>`with ${ctes},
+    m as (select id, min(r) as r, min(name) as name from (${union}) u${o.deleted ? sql`` : sql` where live`} group by id),
+    top as (select id, r, name, count(*) over () as total from m order by r, length(name), name, id limit ${sql.lit(o.limit)})
+    select top.id, top.r, top.total, c.code, c.name, c.grade, c.status, c.review_state, o.name as owner_name,
+      (${mine}) as in_scope,
+      case when ${mine} then c.short_name end as short_name,
+      case when ${mine} then c.phone end as phone,
+      case when ${mine} then k.name end as contact_name
+    from top join customers c on c.id = top.id
+    left join users o on o.id = c.owner_id
+    left join contacts k on k.id = c.main_contact_id and k.deleted_at is null
+    order by top.r, length(top.name), top.name, top.id`
+}
+
+export interface SearchRow {
+  id: number
+  r: Rank
+  total: number
+  code: string
+  name: string
+  grade: string
+  status: string
+  review_state: string
+  owner_name: string | null
+  in_scope: boolean
+  short_name: string | null
+  phone: string | null
+  contact_name: string | null
+}
+
+export type SearchResult =
+  | { status: 'ok'; term: Term; rows: SearchRow[]; total: number; capped: boolean }
+  | { status: 'empty' | 'tooShort' | 'timeout'; rows: []; total: 0; capped: false }
+
+/**
+ * Runs `fn` in a transaction with the search settings: a statement_timeout, and only
+ * the plan a search should have whatever the table size: candidates found through an
+ * index, then fetched by key in nested loops. No sequential scans, and no hash or
+ * merge joins (at a few thousand rows the planner would otherwise happily read every
+ * customer to join a handful of candidates, and a test could not pin the plan).
+ */
+export async function withSearchSettings<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select set_config('statement_timeout', ${String(SEARCH_TIMEOUT_MS)}, true), set_config('enable_seqscan', 'off', true),
+      set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`.execute(trx)
+    return fn(trx)
+  })
+}
+
+export const isTimeout = (e: unknown) => (e as { code?: string })?.code === '57014'
+
+/**
+ * scope 'scoped': only customers in the user's data scope (the list's filter).
+ * scope 'brief': the whole company; rows outside the scope carry in_scope = false and
+ * only the brief view's columns (name, code, owner, grade, status).
+ */
+export async function searchCustomers(db: Kysely<Database>, user: Principal, raw: unknown,
+  opts: { limit?: number; scope: 'scoped' | 'brief' }): Promise<SearchResult> {
+  const p = parseTerm(raw)
+  if (!p.ok) return { status: p.reason, rows: [], total: 0, capped: false }
+  const limit = Math.max(1, Math.min(opts.limit ?? SEARCH_LIMIT, 200))
+  const query = searchSql(user, p.term, { scoped: opts.scope === 'scoped', limit })
+  if (!query) return { status: 'ok', term: p.term, rows: [], total: 0, capped: false }
+  try {
+    const rows = await withSearchSettings(db, async (trx) => (await query.execute(trx)).rows)
+    for (const r of rows) { r.total = Number(r.total); r.r = Number(r.r) as Rank }
+    const total = rows[0]?.total ?? 0
+    return { status: 'ok', term: p.term, rows, total, capped: total >= CANDIDATE_CAP }
+  } catch (e) {
+    if (isTimeout(e)) return { status: 'timeout', rows: [], total: 0, capped: false }
+    throw e
+  }
+}
+
+/** the one customer to open directly: exactly one in-scope exact code or phone match */
+export function directHit(rows: SearchRow[]): SearchRow | undefined {
+  const exact = rows.filter((r) => r.r === 0 && r.in_scope)
+  return exact.length === 1 ? exact[0] : undefined
+}

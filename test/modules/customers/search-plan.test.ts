@@ -1,0 +1,138 @@
+// Pins the shape of the search's query plans (issue 3, "keep a test that pins the query
+// plan's shape"): each kind of term is answered from its own index, and no plan walks
+// an index, or the table, over every customer to find a few. Measured at a million
+// rows, the walk is what turned a rare term into seconds (research/performance.md §3.4).
+// The search runs with sequential scans off (withSearchSettings), so a few thousand
+// rows give the plans a million would.
+import { CompiledQuery, sql } from 'kysely'
+import t from 'tap'
+import { seedOffice, testApp } from '../../helpers/app.ts'
+import type { Principal } from '../../../src/platform/principal.ts'
+import { derive } from '../../../src/modules/customers/derive.ts'
+import { listQuery, listQuerySchema } from '../../../src/modules/customers/queries.ts'
+import { duplicatesSql } from '../../../src/modules/customers/search-duplicates.ts'
+import { parseTerm, searchSql, withSearchSettings } from '../../../src/modules/customers/search.ts'
+
+interface PlanNode {
+  'Node Type': string
+  'Relation Name'?: string
+  'Index Name'?: string
+  'Index Cond'?: string
+  Plans?: PlanNode[]
+}
+
+const flat = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(flat)]
+
+const REGIONS = ['北京', '上海', '广州', '深圳', '杭州', '南京', '成都', '武汉']
+const STEMS = ['华为', '中天', '东方', '宏远', '恒通', '金鼎', '瑞丰', '鑫源', '海纳', '博雅', '岳庭', '鸿业']
+const TRADES = ['科技', '贸易', '电子', '建设', '实业', '物流', '医药', '机械']
+const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '曾', '赵']
+const GIVEN = ['伟', '芳', '三', '敏', '小贤', '建华', '志强', '丽']
+
+t.test('search query plans', async (t) => {
+  const app = await testApp(t)
+  const office = await seedOffice(app)
+  const db = app.db
+  const rep = office.users.rep.id
+
+  // a few thousand customers with a contact each (set up directly: this test is about plans)
+  const N = 3000
+  for (let i = 0; i < N; i += 500) {
+    const batch = Array.from({ length: Math.min(500, N - i) }, (_, j) => {
+      const n = i + j + 1
+      const name = REGIONS[n % 8] + STEMS[(n * 7) % 12] + TRADES[(n * 3) % 8] + '有限公司'
+      const contact = SURNAMES[(n * 5) % 8] + GIVEN[(n * 11) % 8]
+      const phone = `010${String(60000000 + n * 7919).slice(0, 8)}`
+      const mobile = `139${String(10000000 + n * 104729).slice(-8)}`
+      const code = `A-${String(n).padStart(6, '0')}`
+      const d = derive({ code, name, customer_type: 'A', phone, contacts: [{ name: contact, mobile }] })
+      const row = {
+        code, customer_type: 'A', name, phone, owner_id: n % 3 ? office.users.rep2.id : rep,
+        name_initials: d.name_initials, first_letter: d.first_letter, search_grams: d.search_grams, search_text: d.search_text
+      }
+      return { row, contact, mobile, phones: d.phones }
+    })
+    const ids = await db.insertInto('customers').values(batch.map((b) => b.row)).returning('id').execute()
+    await db.insertInto('contacts').values(batch.map((b, j) => ({ customer_id: ids[j].id, name: b.contact, mobile: b.mobile }))).execute()
+    await db.insertInto('customer_phones').values(batch.flatMap((b, j) => b.phones.map((p) => ({ customer_id: ids[j].id, contact_id: null, phone: p.phone, last4: p.last4 })))).execute()
+  }
+  await sql`analyze customers`.execute(db)
+  await sql`analyze customer_phones`.execute(db)
+  await sql`analyze contacts`.execute(db)
+
+  const someone = await db.selectFrom('customer_phones').select(['phone', 'last4']).orderBy('customer_id').limit(1).offset(100).executeTakeFirstOrThrow()
+  const principal = (id: number, scope: Principal['scope']): Principal => ({
+    id, login: 'x', name: 'x', lang: 'zh-CN', departmentId: office.departments.salesEast, departmentName: '', deptPath: '/1/',
+    roleId: 0, roleCode: 'x', roleName: { zh: '', en: '' }, scope, perms: new Set(), mustChangePassword: false, totpEnabled: false
+  })
+  const everyone = principal(rep, 'all')
+  const ownOnly = principal(rep, 'own')
+
+  /** the plan as an indented outline, printed when an assertion fails */
+  const outline = (n: PlanNode, depth = 0): string => [
+    `${'  '.repeat(depth)}${n['Node Type']}${n['Index Name'] ? ` using ${n['Index Name']}` : n['Relation Name'] ? ` on ${n['Relation Name']}` : ''}${n['Index Cond'] ? ` (${n['Index Cond']})` : ''}`,
+    ...(n.Plans ?? []).map((c) => outline(c, depth + 1))
+  ].join('\n')
+
+  async function plan(c: CompiledQuery): Promise<PlanNode[]> {
+    const rows = await withSearchSettings(db, async (trx) =>
+      (await trx.executeQuery(CompiledQuery.raw(`explain (format json) ${c.sql}`, [...c.parameters]))).rows as Record<string, unknown>[])
+    const raw = rows[0]['QUERY PLAN']
+    const json = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[]
+    const nodes = flat(json[0].Plan)
+    if (unbounded(nodes).length) t.comment(outline(json[0].Plan))
+    return nodes
+  }
+
+  /** what must never be in a search plan: a customer table scanned whole, an index walked without a condition */
+  function unbounded(nodes: PlanNode[]): string[] {
+    return nodes.filter((n) => (n['Node Type'] === 'Seq Scan' && ['customers', 'customer_phones', 'contacts'].includes(n['Relation Name'] ?? ''))
+      || (/Index( Only)? Scan$/.test(n['Node Type']) && !n['Index Cond']))
+      .map((n) => `${n['Node Type']} ${n['Index Name'] ?? n['Relation Name']}`)
+  }
+
+  const cases: [term: string, indexes: string[]][] = [
+    ['华为', ['customers_grams_idx']],
+    ['张', ['customers_grams_idx']],
+    ['北京华为科技', ['customers_grams_idx']],
+    [someone.phone, ['customer_phones_phone_idx', 'customers_text_trgm_idx']],
+    [someone.last4, ['customer_phones_last4_idx', 'customer_phones_phone_idx']],
+    ['bjhw', ['customers_initials_idx', 'customers_text_trgm_idx']],
+    ['bj', ['customers_initials_idx']],
+    ['A-000123', ['customers_code_key', 'customers_text_trgm_idx']]
+  ]
+  for (const [term, indexes] of cases) {
+    t.test(`"${term}"`, async (t) => {
+      const p = parseTerm(term)
+      if (!p.ok) throw new Error(`term ${term} not searchable`)
+      const nodes = await plan(searchSql(everyone, p.term, { scoped: false, limit: 50 })!.compile(db))
+      const used = new Set(nodes.filter((n) => n['Index Name'] && /Index/.test(n['Node Type'])).map((n) => n['Index Name']))
+      for (const ix of indexes) t.ok(used.has(ix), `uses ${ix} (used: ${[...used].join(', ')})`)
+      t.ok(nodes.some((n) => n['Node Type'] === 'Bitmap Index Scan' || (n['Node Type'] === 'Index Scan' && n['Index Cond'])), 'an index with a condition finds the rows')
+      t.same(unbounded(nodes), [], 'company-wide search: no table scan, no index walk')
+      t.same(unbounded(await plan(searchSql(ownOnly, p.term, { scoped: true, limit: 50 })!.compile(db))), [], 'the same in a rep\'s scope')
+      for (const sort of ['new', 'name', 'grade'] as const) {
+        t.same(unbounded(await plan(listQuery(db, ownOnly, listQuerySchema.parse({ q: term, sort })).compile())), [], `the list's search sorted by ${sort}`)
+      }
+      const list = await plan(listQuery(db, everyone, listQuerySchema.parse({ q: term })).compile())
+      const listUsed = new Set(list.map((n) => n['Index Name']).filter(Boolean))
+      t.ok(listUsed.has(indexes[0]), `the list's search uses ${indexes[0]} too`)
+      t.same(unbounded(list), [], 'and reads no customer it does not need')
+    })
+  }
+
+  t.test('the duplicate check while typing', async (t) => {
+    const probes = [
+      { probe: { name: '北京华为科技有限公司', phone: someone.phone, email: 'info@example.cn' },
+        indexes: ['customers_grams_idx', 'customer_phones_last4_idx', 'customers_text_trgm_idx'] },
+      { probe: { name: 'Siemens China Ltd' }, indexes: ['customers_initials_idx', 'customers_text_trgm_idx'] },
+      { probe: { name: '华为' }, indexes: ['customers_grams_idx'] }
+    ]
+    for (const { probe, indexes } of probes) {
+      const nodes = await plan(duplicatesSql(everyone, probe)!.compile(db))
+      const used = new Set(nodes.map((n) => n['Index Name']).filter(Boolean))
+      for (const ix of indexes) t.ok(used.has(ix), `${probe.name}: uses ${ix} (used: ${[...used].join(', ')})`)
+      t.same(unbounded(nodes), [], `${probe.name}: no table scan, no index walk`)
+    }
+  })
+})
