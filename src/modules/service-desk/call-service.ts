@@ -1,0 +1,82 @@
+// The call screen's caller lookup: from a number in any format to the customer(s)
+// and contact behind it, with what the agent needs while on the phone.
+import { sql } from 'kysely'
+import type { DB } from '../../db/index.ts'
+import { normalizePhone } from '../../platform/phone.ts'
+import type { Principal } from '../../platform/principal.ts'
+import { inScope } from '../../platform/scope.ts'
+import { timelinePage } from '../customers/service.ts'
+import { requestScope } from './requests-service.ts'
+
+export interface CallerMatch {
+  customer: { id: number; code: string; name: string; grade: string; status: string; owner_name: string | null; phone: string | null }
+  contact: { id: number; name: string; mobile: string | null; office_phone: string | null } | null
+  /** false: outside the user's scope, only the brief view (name, code, owner, grade, status) is shown */
+  full: boolean
+}
+
+export async function findByPhone(db: DB, digits: string, limit = 10) {
+  if (digits.length < 4) return []
+  // exact number first; then numbers that end with what was typed (a landline typed
+  // without its area code), narrowed by the last-four-digits index
+  return db.selectFrom('customer_phones as p')
+    .innerJoin('customers as c', 'c.id', 'p.customer_id')
+    .select(['p.customer_id', 'p.contact_id', sql<boolean>`p.phone = ${digits}`.as('exact')])
+    .where('c.deleted_at', 'is', null).where('c.merged_into', 'is', null)
+    .where((eb) => digits.length >= 7
+      ? eb.or([eb('p.phone', '=', digits), eb.and([eb('p.last4', '=', digits.slice(-4)), eb('p.phone', 'like', `%${digits}`)])])
+      : eb('p.last4', '=', digits.slice(-4)))
+    .orderBy(sql`p.phone = ${digits}`, 'desc').orderBy('p.customer_id', 'desc').limit(limit).execute()
+}
+
+export async function lookupCaller(db: DB, user: Principal, raw: string) {
+  const digits = normalizePhone(raw)
+  const [hits, dnc] = await Promise.all([
+    findByPhone(db, digits),
+    digits.length >= 4 ? db.selectFrom('dnc_numbers').select(['phone_display', 'reason']).where('phone', '=', digits).where('enabled', '=', true).executeTakeFirst() : undefined
+  ])
+  const customerIds = [...new Set(hits.map((h) => h.customer_id))].slice(0, 5)
+  if (!customerIds.length) return { digits, matches: [] as CallerMatch[], dnc, details: new Map<number, Awaited<ReturnType<typeof callerDetails>>>(), unknownRequests: await unknownCallerRequests(db, user, digits) }
+  const [customers, contacts, visible] = await Promise.all([
+    db.selectFrom('customers as c').leftJoin('users as o', 'o.id', 'c.owner_id')
+      .select(['c.id', 'c.code', 'c.name', 'c.grade', 'c.status', 'c.phone', 'o.name as owner_name']).where('c.id', 'in', customerIds).execute(),
+    db.selectFrom('contacts').select(['id', 'customer_id', 'name', 'mobile', 'office_phone'])
+      .where('id', 'in', hits.map((h) => h.contact_id).filter((x): x is number => !!x).concat([0])).execute(),
+    db.selectFrom('customers').select('id').where('id', 'in', customerIds).where(inScope(user, 'customers.owner_id')).execute()
+  ])
+  const canSee = new Set(visible.map((v) => v.id))
+  const matches: CallerMatch[] = []
+  for (const id of customerIds) {
+    const c = customers.find((x) => x.id === id)
+    if (!c) continue
+    const hit = hits.find((h) => h.customer_id === id && h.contact_id) ?? hits.find((h) => h.customer_id === id)
+    const k = hit?.contact_id ? contacts.find((x) => x.id === hit.contact_id) ?? null : null
+    matches.push({ customer: c, contact: k ? { id: k.id, name: k.name, mobile: k.mobile, office_phone: k.office_phone } : null, full: canSee.has(id) })
+  }
+  const details = new Map<number, Awaited<ReturnType<typeof callerDetails>>>()
+  // history only for the customers the user may see in full, and only when few matched
+  for (const m of matches.filter((m) => m.full).slice(0, 3)) details.set(m.customer.id, await callerDetails(db, user, m.customer.id))
+  return { digits, matches, dnc, details, unknownRequests: [] as Awaited<ReturnType<typeof unknownCallerRequests>> }
+}
+
+/** open requests, the last five interactions and due appointments of one customer */
+export async function callerDetails(db: DB, user: Principal, customerId: number) {
+  const [open, timeline, appointments] = await Promise.all([
+    db.selectFrom('service_requests as r').select(['r.id', 'r.number', 'r.subject', 'r.status', 'r.due_at', 'r.priority'])
+      .where('r.customer_id', '=', customerId).where('r.deleted_at', 'is', null).where('r.status', 'in', ['received', 'in_progress'])
+      .where(requestScope(user)).orderBy('r.id', 'desc').limit(10).execute(),
+    timelinePage(db, customerId).then((p) => p.rows.slice(0, 5)),
+    db.selectFrom('appointments as a').innerJoin('users as u', 'u.id', 'a.caller_id')
+      .select(['a.id', 'a.scheduled_at', 'a.purpose', 'a.kind', 'u.name as caller_name'])
+      .where('a.customer_id', '=', customerId).where('a.status', '=', 'scheduled').orderBy('a.scheduled_at').limit(5).execute()
+  ])
+  return { open, timeline, appointments }
+}
+
+/** earlier requests from the same unknown number, so a repeat caller is recognised */
+async function unknownCallerRequests(db: DB, user: Principal, digits: string) {
+  if (digits.length < 7) return []
+  return db.selectFrom('service_requests as r').select(['r.id', 'r.number', 'r.subject', 'r.status', 'r.received_at', 'r.caller_name'])
+    .where('r.caller_phone_norm', '=', digits).where('r.customer_id', 'is', null).where('r.deleted_at', 'is', null)
+    .where(requestScope(user)).orderBy('r.id', 'desc').limit(5).execute()
+}

@@ -1,0 +1,2 @@
+// Placeholder: the service desk's workbench reminders are being written.
+export {}

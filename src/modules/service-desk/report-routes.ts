@@ -1,0 +1,6 @@
+// Placeholder: these routes are being written.
+import type { FastifyPluginAsync } from 'fastify'
+
+const routes: FastifyPluginAsync = async () => {}
+
+export default routes

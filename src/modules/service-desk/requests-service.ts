@@ -1,0 +1,187 @@
+// Service requests (咨询受理单): intake, the status flow, assignment, follow-ups and
+// linking an unknown caller to a customer later. One transaction per change, with
+// its audit row, its follow-up log entry and the customer's timeline row.
+import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely'
+import type { Config } from '../../config.ts'
+import type { DB } from '../../db/index.ts'
+import type { Database } from '../../db/types.ts'
+import { audit, type Actor } from '../../platform/audit.ts'
+import { ConflictError, oncePerToken } from '../../platform/concurrency.ts'
+import { HttpError, notFound } from '../../platform/errors.ts'
+import { FormError } from '../../platform/forms.ts'
+import { officeTime } from '../../platform/format.ts'
+import { cjkGrams } from '../../platform/cjk.ts'
+import { normalizePhone } from '../../platform/phone.ts'
+import type { Principal } from '../../platform/principal.ts'
+import { inScope } from '../../platform/scope.ts'
+import { addTimeline, checkCodes, findCustomer } from '../customers/service.ts'
+import { nextDailyNumber } from './numbers.ts'
+import type { RequestInput } from './schemas.ts'
+import type { Priority, RequestStatus } from './tables.ts'
+
+type Tx = Kysely<Database>
+
+/** hours to answer by priority: the due time shown and the overdue highlighting */
+export const DUE_HOURS: Record<Priority, number> = { urgent: 2, high: 4, normal: 24, low: 72 }
+
+/** the status flow; anything else is refused */
+export const TRANSITIONS: Record<RequestStatus, RequestStatus[]> = {
+  received: ['in_progress', 'answered'],
+  in_progress: ['answered'],
+  answered: ['archived', 'in_progress'],
+  archived: []
+}
+
+/** a request is the user's when he received it or it is assigned to him (or, per scope, to his team) */
+export function requestScope(user: Principal, alias = 'r'): RawBuilder<SqlBool> {
+  if (user.scope === 'all') return sql<SqlBool>`true`
+  return sql<SqlBool>`(${inScope(user, `${alias}.created_by`)} or ${inScope(user, `${alias}.assignee_id`)})`
+}
+
+export async function getRequest(db: Tx, user: Principal, id: number) {
+  if (!Number.isSafeInteger(id) || id < 1 || id > 2_147_483_647) throw notFound()
+  const r = await db.selectFrom('service_requests as r').selectAll('r').where('r.id', '=', id).where('r.deleted_at', 'is', null)
+    .where(requestScope(user)).executeTakeFirst()
+  if (!r) throw notFound()
+  return r
+}
+
+function searchColumns(i: { subject: string; content?: string | null; answer?: string | null; caller_name?: string | null; caller_phone_norm?: string | null; number: string }) {
+  const latin = [i.number, i.subject, i.content, i.answer, i.caller_name, i.caller_phone_norm].filter(Boolean).join(' ')
+    .toLowerCase().replace(/[\u3400-\u9fff\uf900-\ufaff]+/g, ' ').replace(/\s+/g, ' ').trim()
+  return { search_grams: cjkGrams(i.subject, i.content, i.answer, i.caller_name), search_text: latin.slice(0, 8000) }
+}
+
+/** the customer and contact a request may point at: both must exist and be visible to the user */
+async function checkLinks(db: Tx, user: Principal, customerId?: number, contactId?: number) {
+  if (!customerId) {
+    if (contactId) throw new FormError({ contact_id: { key: 'errors.invalidChoice' } })
+    return
+  }
+  if (!(await findCustomer(db, user, customerId))) throw new FormError({ customer_id: { key: 'errors.invalidChoice' } })
+  if (contactId) {
+    const k = await db.selectFrom('contacts').select('id').where('id', '=', contactId).where('customer_id', '=', customerId)
+      .where('deleted_at', 'is', null).executeTakeFirst()
+    if (!k) throw new FormError({ contact_id: { key: 'errors.invalidChoice' } })
+  }
+}
+
+export async function createRequest(db: DB, config: Config, actor: Actor, user: Principal, input: RequestInput, formToken: unknown) {
+  await checkLinks(db, user, input.customer_id, input.contact_id)
+  const codeErrors = await checkCodes(db, [['category', 'consult_category', input.category]])
+  if (Object.keys(codeErrors).length) throw new FormError(codeErrors)
+  if (input.article_id) {
+    const a = await db.selectFrom('kb_articles').select('id').where('id', '=', input.article_id).where('deleted_at', 'is', null).executeTakeFirst()
+    if (!a) throw new FormError({ article_id: { key: 'errors.invalidChoice' } })
+  }
+  const number = await nextDailyNumber(db, 'SR', 'SR', config.timeZone)
+  const now = new Date()
+  const phoneNorm = normalizePhone(input.caller_phone) || null
+  const { result, repeated } = await oncePerToken(db, formToken, user.id, async (trx) => {
+    const status = input.status
+    const row = await trx.insertInto('service_requests').values({
+      number, channel: input.channel, caller_phone: input.caller_phone ?? null, caller_phone_norm: phoneNorm,
+      caller_name: input.caller_name ?? null, customer_id: input.customer_id ?? null, contact_id: input.contact_id ?? null,
+      category: input.category ?? null, subject: input.subject, content: input.content ?? null, answer: input.answer ?? null,
+      status, priority: input.priority, assignee_id: user.id, created_by: user.id,
+      due_at: new Date(now.getTime() + DUE_HOURS[input.priority] * 3_600_000), is_lead: input.is_lead,
+      answered_at: status === 'answered' ? now : null,
+      ...searchColumns({ ...input, caller_phone_norm: phoneNorm, number })
+    }).returningAll().executeTakeFirstOrThrow()
+    await trx.insertInto('request_followups').values({ request_id: row.id, user_id: user.id, kind: 'status', to_status: status }).execute()
+    if (input.article_id) await trx.insertInto('request_articles').values({ request_id: row.id, article_id: input.article_id }).execute()
+    if (row.customer_id) {
+      await addTimeline(trx, { customerId: row.customer_id, kind: 'request.created', refId: row.id, title: `${number} ${row.subject}`, href: `/service/requests/${row.id}`, userId: user.id })
+    }
+    if (input.is_lead) {
+      await trx.insertInto('leads').values({ request_id: row.id, customer_id: row.customer_id, contact_id: row.contact_id, note: input.lead_note ?? null, created_by: user.id }).execute()
+    }
+    if (input.book_callback && input.callback_at && row.customer_id) {
+      await trx.insertInto('appointments').values({
+        customer_id: row.customer_id, contact_id: row.contact_id, kind: 'callback', scheduled_at: officeTime(input.callback_at, config.timeZone),
+        purpose: input.callback_purpose ?? row.subject, caller_id: user.id, request_id: row.id, created_by: user.id
+      }).execute()
+    }
+    await audit(trx, actor, { action: 'create', entity: 'service_request', entityId: row.id, summary: `${number} ${row.subject}`, before: null, after: publicRequest(row) })
+    return String(row.id)
+  })
+  return { id: Number(result), repeated }
+}
+
+export function publicRequest(row: Record<string, unknown>) {
+  const { search_grams: _g, search_text: _t, ...rest } = row
+  return rest
+}
+
+async function conflict(trx: Tx, id: number): Promise<never> {
+  const current = await trx.selectFrom('service_requests').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+  const last = await trx.selectFrom('audit_log').select('user_name').where('entity', '=', 'service_request').where('entity_id', '=', String(id))
+    .orderBy('id', 'desc').limit(1).executeTakeFirst()
+  throw new ConflictError(current, last?.user_name ?? null)
+}
+
+export async function transition(db: DB, actor: Actor, user: Principal, id: number, version: number, to: RequestStatus, note?: string, answer?: string) {
+  const before = await getRequest(db, user, id)
+  if (!TRANSITIONS[before.status].includes(to)) throw new HttpError(422, 'service.errors.illegalTransition', { from: before.status, to })
+  if (to === 'answered' && !(answer ?? before.answer)) throw new FormError({ answer: { key: 'service.errors.answerRequired' } })
+  return db.transaction().execute(async (trx) => {
+    const now = new Date()
+    const after = await trx.updateTable('service_requests').set({
+      status: to, version: sql`version + 1` as never, updated_at: now,
+      ...(answer !== undefined ? { answer } : {}),
+      ...(to === 'answered' ? { answered_at: now } : {}), ...(to === 'archived' ? { archived_at: now } : {}),
+      ...(to === 'in_progress' && before.status === 'answered' ? { answered_at: null } : {})
+    }).where('id', '=', id).where('version', '=', version).returningAll().executeTakeFirst()
+    if (!after) return conflict(trx, id)
+    await trx.insertInto('request_followups').values({ request_id: id, user_id: user.id, kind: 'status', from_status: before.status, to_status: to, note: note ?? null }).execute()
+    await audit(trx, actor, { action: 'status', entity: 'service_request', entityId: id, summary: `${before.number} ${before.status} → ${to}`, before: publicRequest(before), after: publicRequest(after) })
+    return after
+  })
+}
+
+export async function assign(db: DB, actor: Actor, user: Principal, id: number, version: number, assigneeId: number | null) {
+  const before = await getRequest(db, user, id)
+  if (assigneeId) {
+    const u = await db.selectFrom('users').select('id').where('id', '=', assigneeId).where('active', '=', true)
+      .where(inScope(user, 'users.id')).executeTakeFirst()
+    if (!u) throw new FormError({ assignee_id: { key: 'errors.invalidChoice' } })
+  }
+  return db.transaction().execute(async (trx) => {
+    const after = await trx.updateTable('service_requests').set({ assignee_id: assigneeId, version: sql`version + 1` as never, updated_at: new Date() })
+      .where('id', '=', id).where('version', '=', version).returningAll().executeTakeFirst()
+    if (!after) return conflict(trx, id)
+    await trx.insertInto('request_followups').values({ request_id: id, user_id: user.id, kind: 'assign', note: assigneeId ? String(assigneeId) : null }).execute()
+    await audit(trx, actor, { action: 'assign', entity: 'service_request', entityId: id, summary: before.number, before: { assignee_id: before.assignee_id }, after: { assignee_id: assigneeId } })
+    return after
+  })
+}
+
+export async function addNote(db: DB, actor: Actor, user: Principal, id: number, note: string) {
+  const r = await getRequest(db, user, id)
+  await db.transaction().execute(async (trx) => {
+    const row = await trx.insertInto('request_followups').values({ request_id: id, user_id: user.id, kind: 'note', note }).returning('id').executeTakeFirstOrThrow()
+    await audit(trx, actor, { action: 'create', entity: 'request_followup', entityId: row.id, summary: r.number, detail: { note } })
+  })
+}
+
+/** an unknown caller's request, linked to a customer once he is known */
+export async function linkCustomer(db: DB, actor: Actor, user: Principal, id: number, version: number, customerId: number, contactId?: number) {
+  const before = await getRequest(db, user, id)
+  await checkLinks(db, user, customerId, contactId)
+  return db.transaction().execute(async (trx) => {
+    const after = await trx.updateTable('service_requests').set({ customer_id: customerId, contact_id: contactId ?? null, version: sql`version + 1` as never, updated_at: new Date() })
+      .where('id', '=', id).where('version', '=', version).returningAll().executeTakeFirst()
+    if (!after) return conflict(trx, id)
+    await trx.insertInto('request_followups').values({ request_id: id, user_id: user.id, kind: 'link', note: String(customerId) }).execute()
+    await addTimeline(trx, { customerId, kind: 'request.linked', refId: id, title: `${before.number} ${before.subject}`, href: `/service/requests/${id}`, userId: user.id, at: before.received_at })
+    await audit(trx, actor, { action: 'link', entity: 'service_request', entityId: id, summary: before.number,
+      before: { customer_id: before.customer_id, contact_id: before.contact_id }, after: { customer_id: customerId, contact_id: contactId ?? null } })
+    return after
+  })
+}
+
+export async function followups(db: DB, requestId: number) {
+  return db.selectFrom('request_followups as f').innerJoin('users as u', 'u.id', 'f.user_id')
+    .select(['f.id', 'f.at', 'f.kind', 'f.from_status', 'f.to_status', 'f.note', 'u.name as user_name'])
+    .where('f.request_id', '=', requestId).orderBy('f.id').execute()
+}
