@@ -1,0 +1,104 @@
+// The load driver, run as a child process of run.ts so that generating load does not
+// share the server's event loop (on 2 cores: one for the server, one for this).
+// For one scenario it runs:
+//   1. autocannon for `warmup` seconds (discarded),
+//   2. autocannon for `duration` seconds with `connections` keep-alive connections,
+//      recording every response time itself (autocannon's own histogram has whole
+//      milliseconds and no p95),
+//   3. optionally `latency` seconds of sequential requests on one connection
+//      (single-user latency, microsecond timer).
+// Each request takes the next path of a pre-shuffled list (a fresh cursor, term or
+// customer). Results go back to the parent over IPC.
+import http from 'node:http'
+import autocannon from 'autocannon'
+
+export interface LoadJob {
+  url: string
+  paths: string[]
+  headers: Record<string, string>
+  connections: number
+  warmup: number
+  duration: number
+  latency: number
+}
+
+export interface Dist { n: number; mean: number; p50: number; p95: number; p99: number; max: number }
+export interface LoadResult {
+  rps: number
+  total: number
+  status: Record<string, number>
+  errors: number
+  timeouts: number
+  bytesPerReq: number
+  loaded: Dist
+  single: Dist | null
+}
+
+export function dist(ms: number[]): Dist {
+  const a = Float64Array.from(ms).sort()
+  const n = a.length
+  const q = (p: number) => (n ? a[Math.min(n - 1, Math.floor(p * n))] : NaN)
+  return { n, mean: n ? a.reduce((s, x) => s + x, 0) / n : NaN, p50: q(0.5), p95: q(0.95), p99: q(0.99), max: n ? a[n - 1] : NaN }
+}
+
+function cannon(job: LoadJob, seconds: number, record?: (ms: number, status: number) => void): Promise<autocannon.Result> {
+  let i = Math.floor(Math.random() * job.paths.length)
+  return new Promise((resolve, reject) => {
+    const inst = autocannon({
+      url: job.url, connections: job.connections, duration: seconds, timeout: 10, headers: job.headers,
+      requests: [{ setupRequest: (req) => { req.path = job.paths[i++ % job.paths.length]; return req } }]
+    }, (err, res) => (err ? reject(err) : resolve(res)))
+    if (record) inst.on('response', (_client, statusCode, _bytes, responseTime) => record(responseTime, statusCode))
+  })
+}
+
+/** sequential requests over one keep-alive connection */
+async function singleUser(job: LoadJob): Promise<{ ms: number[]; status: Record<string, number> }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+  const base = new URL(job.url)
+  const get = (path: string) => new Promise<number>((resolve, reject) => {
+    const r = http.request({ host: base.hostname, port: base.port, path, agent, headers: job.headers }, (res) => {
+      res.resume()
+      res.on('end', () => resolve(res.statusCode ?? 0))
+    })
+    r.on('error', reject)
+    r.end()
+  })
+  const ms: number[] = []
+  const status: Record<string, number> = {}
+  const end = performance.now() + job.latency * 1000
+  let i = 0
+  for (; i < 2; i++) await get(job.paths[i % job.paths.length]) // warm the connection
+  const hardEnd = end + job.latency * 4000
+  // at least 20 requests, even when each takes long (but never more than 5 × the time asked)
+  while ((performance.now() < end || ms.length < 20) && performance.now() < hardEnd) {
+    const t0 = process.hrtime.bigint()
+    const code = await get(job.paths[i++ % job.paths.length])
+    ms.push(Number(process.hrtime.bigint() - t0) / 1e6)
+    status[code] = (status[code] ?? 0) + 1
+  }
+  agent.destroy()
+  return { ms, status }
+}
+
+async function run(job: LoadJob): Promise<LoadResult> {
+  if (job.warmup > 0) await cannon(job, job.warmup)
+  const ms: number[] = []
+  const status: Record<string, number> = {}
+  process.send!({ phase: 'start' })
+  const res = await cannon(job, job.duration, (t, code) => { ms.push(t); status[code] = (status[code] ?? 0) + 1 })
+  process.send!({ phase: 'end' })
+  const single = job.latency > 0 ? await singleUser(job) : null
+  if (single) for (const [k, v] of Object.entries(single.status)) if (!/^2/.test(k)) status[`single-${k}`] = v
+  return {
+    rps: res.requests.average, total: res.requests.total, status, errors: res.errors, timeouts: res.timeouts,
+    bytesPerReq: res.requests.total ? res.throughput.total / res.requests.total : 0,
+    loaded: dist(ms), single: single ? dist(single.ms) : null
+  }
+}
+
+process.on('message', (job: LoadJob) => {
+  run(job).then((result) => process.send!({ result }, () => process.exit(0)), (e) => {
+    process.send!({ error: String((e as Error).stack ?? e) }, () => process.exit(1))
+  })
+})
