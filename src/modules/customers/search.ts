@@ -15,8 +15,10 @@
 //   evaluated only as far as it is read), then ranks and sorts those few thousand rows.
 //   Nothing is ever ordered by an index, so no index can be walked for its order.
 // - The search transaction sets a statement_timeout (PostgreSQL can cancel; PGlite
-//   cannot, so there the capped shape is the protection) and turns sequential scans off
-//   for itself, so the plan is the same at 3,000 rows as at 1,000,000.
+//   cannot, so there the capped shape is the protection) and turns sequential scans,
+//   hash joins and merge joins off for itself: candidates come from an index, the rest
+//   is fetched by key, and the plan is the same at 3,000 rows as at 1,000,000
+//   (test/modules/customers/search-plan.test.ts pins it).
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { phoneTerm } from '../../platform/phone.ts'
