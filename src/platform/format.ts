@@ -27,7 +27,17 @@ export interface Formatter {
 
 // 'sv-SE' gives ISO-like '2026-11-22 18:30' in every language, which is what Chinese
 // office users expect; only words (weekday) follow the user's language.
+// Intl constructors cost far more than formatting (they load ICU data), and every page
+// needs a formatter, so there is one per language and time zone for the process.
+const formatters = new Map<string, Formatter>()
 export function formatter(lang: Lang, tz: string): Formatter {
+  const key = `${lang}|${tz}`
+  let f = formatters.get(key)
+  if (!f) formatters.set(key, (f = makeFormatter(lang, tz)))
+  return f
+}
+
+function makeFormatter(lang: Lang, tz: string): Formatter {
   const locale = lang === 'en' ? 'en-GB' : 'zh-CN'
   const num = new Intl.NumberFormat(locale)
   const money = new Intl.NumberFormat(locale, { style: 'currency', currency: 'CNY' })

@@ -81,11 +81,25 @@ export async function ensureRegions(db: DB): Promise<number> {
 }
 
 /** Children of a region in code order; `null` gives the provinces. Unknown code → []. */
+// The regions table is written only by ensureRegions at start, so children of a code
+// never change while the process runs: every filter form and region picker asks for
+// the provinces, and a query per page for 34 fixed rows is wasted work. Known codes
+// only (an unknown one gives [] and is not kept), so the cache is bounded by the table.
+const childCache = new WeakMap<object, Map<string, Promise<Region[]>>>()
+
 export async function childRegions(db: DB, parentCode: string | null): Promise<Region[]> {
   if (parentCode !== null && !REGION_CODE.test(parentCode)) return []
+  let byParent = childCache.get(db)
+  if (!byParent) childCache.set(db, (byParent = new Map()))
+  const key = parentCode ?? ''
+  const hit = byParent.get(key)
+  if (hit) return hit
   let q = db.selectFrom('regions').select(['code', 'name']).orderBy('code')
   q = parentCode === null ? q.where('parent_code', 'is', null) : q.where('parent_code', '=', parentCode)
-  return q.execute()
+  const rows = q.execute()
+  byParent.set(key, rows)
+  rows.then((r) => { if (!r.length) byParent.delete(key) }, () => byParent.delete(key))
+  return rows
 }
 
 /** From the province down to `code`: [广东省, 深圳市, 南山区]. Unknown code → []. */

@@ -33,6 +33,41 @@ async function pgliteTemplate(base: Config): Promise<Blob> {
   return new Blob([fs.readFileSync(file)])
 }
 
+/**
+ * On PostgreSQL, a migrated database made once per set of migrations (by whichever
+ * test process gets there first, under an advisory lock) and copied by CREATE DATABASE
+ * … TEMPLATE for every test: a copy is several times faster than running every
+ * migration again. Nobody stays connected to it, as a template requires.
+ */
+let pgTemplateName: Promise<string> | undefined
+function pgTemplate(url: string, base: Config): Promise<string> {
+  return (pgTemplateName ??= (async () => {
+    const sum = crypto.createHash('sha256').update(migrationFiles().map((f) => f.checksum).join()).digest('hex').slice(0, 16)
+    const name = `kehu_tpl_${sum}`
+    const admin = new pg.Client({ connectionString: url })
+    await admin.connect()
+    try {
+      await admin.query("select pg_advisory_lock(hashtext('kehu-test-template'))")
+      const exists = (await admin.query('select 1 from pg_database where datname = $1', [name])).rowCount
+      if (!exists) {
+        await admin.query(`create database ${name}`)
+        const u = new URL(url)
+        u.pathname = `/${name}`
+        const store = await openStore({ ...base, databaseUrl: u.toString(), poolSize: 1 })
+        try { await migrate(store) } catch (e) {
+          await store.close()
+          await admin.query(`drop database ${name}`)
+          throw e
+        }
+        await store.close()
+      }
+    } finally {
+      await admin.end()
+    }
+    return name
+  })())
+}
+
 export function baseConfig(overrides: Partial<Config> = {}): Config {
   return { ...loadConfig({ LOG_LEVEL: 'silent' }), ...overrides }
 }
@@ -42,9 +77,10 @@ export async function freshStore(t: Teardown, config: Config): Promise<{ store: 
   const url = process.env.DATABASE_URL
   if (url) {
     const name = `kehu_t_${process.pid}_${crypto.randomBytes(4).toString('hex')}`
+    const template = await pgTemplate(url, config)
     const admin = new pg.Client({ connectionString: url })
     await admin.connect()
-    await admin.query(`create database ${name}`)
+    await admin.query(`create database ${name} template ${template}`)
     await admin.end()
     const u = new URL(url)
     u.pathname = `/${name}`
