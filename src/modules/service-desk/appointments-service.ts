@@ -1,10 +1,11 @@
 // Appointments (预约): scheduled callbacks and visits, each with a responsible caller.
 // Booking warns about a clash in the caller's diary; a "no answer" outcome books
 // the next attempt; supervisors move times and callers in bulk.
-import { sql } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { DB } from '../../db/index.ts'
+import type { Database } from '../../db/types.ts'
 import { audit, type Actor } from '../../platform/audit.ts'
-import { ConflictError } from '../../platform/concurrency.ts'
+import { ConflictError, oncePerToken } from '../../platform/concurrency.ts'
 import { notFound } from '../../platform/errors.ts'
 import { FormError } from '../../platform/forms.ts'
 import type { Principal } from '../../platform/principal.ts'
@@ -16,7 +17,7 @@ export const CLASH_MINUTES = 30
 
 export interface BookInput { customer_id: number; contact_id?: number; kind: 'callback' | 'visit'; scheduled_at: Date; purpose: string; caller_id?: number; confirm_clash: boolean }
 
-export async function clashes(db: DB, callerId: number, at: Date, exceptId?: number) {
+export async function clashes(db: Kysely<Database>, callerId: number, at: Date, exceptId?: number) {
   let q = db.selectFrom('appointments as a').innerJoin('customers as c', 'c.id', 'a.customer_id')
     .select(['a.id', 'a.scheduled_at', 'a.purpose', 'c.name as customer_name'])
     .where('a.caller_id', '=', callerId).where('a.status', '=', 'scheduled')
@@ -41,7 +42,7 @@ async function checkAssignee(db: DB, user: Principal, callerId: number) {
 type Clash = { id: number; scheduled_at: Date; purpose: string; customer_name: string }
 export class ClashError extends Error { constructor(public found: Clash[]) { super('clash') } }
 
-export async function book(db: DB, actor: Actor, user: Principal, input: BookInput) {
+export async function book(db: DB, actor: Actor, user: Principal, input: BookInput, formToken: unknown) {
   const customer = await findCustomer(db, user, input.customer_id)
   if (!customer) throw notFound()
   if (input.contact_id) {
@@ -50,23 +51,26 @@ export async function book(db: DB, actor: Actor, user: Principal, input: BookInp
   }
   const callerId = input.caller_id ?? user.id
   await checkCaller(db, user, callerId)
-  if (!input.confirm_clash) {
-    const found = await clashes(db, callerId, input.scheduled_at)
-    if (found.length) throw new ClashError(found)
-  }
-  return db.transaction().execute(async (trx) => {
+  // the clash check runs after the form token is claimed: a double submit gets the
+  // first appointment back instead of a clash with it
+  const { result, repeated } = await oncePerToken(db, formToken, user.id, async (trx) => {
+    if (!input.confirm_clash) {
+      const found = await clashes(trx, callerId, input.scheduled_at)
+      if (found.length) throw new ClashError(found)
+    }
     const row = await trx.insertInto('appointments').values({
       customer_id: input.customer_id, contact_id: input.contact_id ?? null, kind: input.kind, scheduled_at: input.scheduled_at,
       purpose: input.purpose, caller_id: callerId, created_by: user.id
     }).returningAll().executeTakeFirstOrThrow()
     await addTimeline(trx, { customerId: input.customer_id, kind: 'appointment.booked', refId: row.id, title: input.purpose, userId: user.id })
     await audit(trx, actor, { action: 'create', entity: 'appointment', entityId: row.id, summary: customer.code, before: null, after: row })
-    return row
+    return String(row.id)
   })
+  return { id: Number(result), repeated }
 }
 
 /** who may act on an appointment: its caller, or a supervisor over him */
-async function getAppointment(db: DB, user: Principal, id: number) {
+export async function getAppointment(db: DB, user: Principal, id: number) {
   const a = await db.selectFrom('appointments as a').selectAll('a').where('a.id', '=', id)
     .where((eb) => user.perms.has('service.assign') ? eb.or([eb('a.caller_id', '=', user.id), inScope(user, 'a.caller_id') as never]) : eb('a.caller_id', '=', user.id))
     .executeTakeFirst()
@@ -77,6 +81,8 @@ async function getAppointment(db: DB, user: Principal, id: number) {
 export async function recordOutcome(db: DB, actor: Actor, user: Principal, id: number, version: number,
   outcome: 'done' | 'no_answer' | 'cancelled', result: string | undefined, rebookAt?: Date) {
   const before = await getAppointment(db, user, id)
+  // the same post again (a double click): it was recorded the first time
+  if (before.status === outcome && before.version === version + 1) return { after: before, next: undefined, repeated: true }
   if (before.status !== 'scheduled') throw new FormError({ outcome: { key: 'service.errors.appointmentClosed' } })
   if (outcome === 'no_answer' && !rebookAt) throw new FormError({ rebook_at: { key: 'errors.required' } })
   return db.transaction().execute(async (trx) => {
@@ -93,7 +99,7 @@ export async function recordOutcome(db: DB, actor: Actor, user: Principal, id: n
     }
     await addTimeline(trx, { customerId: before.customer_id, kind: `appointment.${outcome}`, refId: id, title: `${before.purpose}${result ? ' · ' + result : ''}`, userId: user.id })
     await audit(trx, actor, { action: 'outcome', entity: 'appointment', entityId: id, before: { status: before.status, result: before.result }, after: { status: outcome, result: result ?? null } })
-    return { after, next }
+    return { after, next, repeated: false }
   })
 }
 
@@ -115,12 +121,19 @@ export async function bulkChange(db: DB, actor: Actor, user: Principal, ids: num
   })
 }
 
+/**
+ * An appointment of `a` is not to be called: one of the numbers it would be made on
+ * (the contact's, or the customer's own; any of the customer's without a contact) is
+ * enabled on the do-not-call list.
+ */
+export const dncFlag = () => sql<boolean>`exists (select 1 from customer_phones p join dnc_numbers d on d.phone = p.phone and d.enabled where p.customer_id = a.customer_id and (a.contact_id is null or p.contact_id = a.contact_id or p.contact_id is null))`
+
 /** the caller's list: everything scheduled up to the end of today, in time order, do-not-call flagged */
 export async function callList(db: DB, callerId: number, endOfToday: Date) {
   return db.selectFrom('appointments as a').innerJoin('customers as c', 'c.id', 'a.customer_id').leftJoin('contacts as k', 'k.id', 'a.contact_id')
     .select(['a.id', 'a.kind', 'a.scheduled_at', 'a.purpose', 'a.version', 'a.customer_id', 'c.name as customer_name', 'c.phone as customer_phone',
       'k.name as contact_name', 'k.mobile', 'k.office_phone',
-      sql<boolean>`exists (select 1 from customer_phones p join dnc_numbers d on d.phone = p.phone and d.enabled where p.customer_id = a.customer_id and (a.contact_id is null or p.contact_id = a.contact_id or p.contact_id is null))`.as('dnc')])
+      dncFlag().as('dnc')])
     .where('a.caller_id', '=', callerId).where('a.status', '=', 'scheduled').where('a.scheduled_at', '<', endOfToday)
     .orderBy('a.scheduled_at').limit(200).execute()
 }
