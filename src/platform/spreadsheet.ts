@@ -99,34 +99,49 @@ const asText = (v: CellValue): string | null => (v === null || v === undefined |
  * keeps them text when someone edits them.
  */
 export function xlsxSink<R>(out: Writable, columns: SheetColumn<R>[], opts: { sheetName: string; timeZone: string; landscape?: boolean }): SheetSink<R> {
+  const book = xlsxBook(out, { timeZone: opts.timeZone })
+  const sheet = book.sheet(columns, opts)
+  return { write: (rows) => sheet.write(rows), async end() { await sheet.end(); await book.end() } }
+}
+
+export interface SheetBook {
+  /** the next sheet; end() the previous one's sink before adding another */
+  sheet<R>(columns: SheetColumn<R>[], opts: { sheetName: string; landscape?: boolean }): SheetSink<R>
+  end(): Promise<void>
+}
+
+/** A streamed workbook of several sheets written one after the other (a report's tables), same cells as xlsxSink. */
+export function xlsxBook(out: Writable, opts: { timeZone: string }): SheetBook {
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false })
-  const ws = wb.addWorksheet(opts.sheetName.replace(/[\\/?*[\]:]/g, ' ').slice(0, 31), {
-    views: [{ state: 'frozen', ySplit: 1 }],
-    pageSetup: { paperSize: 9, orientation: opts.landscape === false ? 'portrait' : 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 }
-  })
   const fmt: Record<CellType, string> = { text: '@', date: 'yyyy-mm-dd', datetime: 'yyyy-mm-dd hh:mm', number: 'General' }
-  ws.columns = columns.map((c, i) => ({ key: `c${i}`, header: c.header, width: c.width ?? 14, style: { numFmt: fmt[c.type ?? 'text'] } }))
-  const head = ws.getRow(1)
-  head.font = { bold: true }
-  head.commit()
-  const cell = (c: SheetColumn<R>, r: R): CellValue => {
-    const v = c.value(r)
-    switch (c.type ?? 'text') {
-      case 'date': return excelDate(v as string | Date)
-      case 'datetime': return excelDateTime(v as Date | string, opts.timeZone)
-      case 'number': return v === null || v === undefined || v === '' ? null : Number(v)
-      default: return asText(v)
-    }
-  }
   return {
-    async write(rows) {
-      for (const r of rows) ws.addRow(columns.map((c) => cell(c, r))).commit()
-      await drained(out)
+    sheet<R>(columns: SheetColumn<R>[], so: { sheetName: string; landscape?: boolean }): SheetSink<R> {
+      const ws = wb.addWorksheet(so.sheetName.replace(/[\\/?*[\]:]/g, ' ').slice(0, 31), {
+        views: [{ state: 'frozen', ySplit: 1 }],
+        pageSetup: { paperSize: 9, orientation: so.landscape === false ? 'portrait' : 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 }
+      })
+      ws.columns = columns.map((c, i) => ({ key: `c${i}`, header: c.header, width: c.width ?? 14, style: { numFmt: fmt[c.type ?? 'text'] } }))
+      const head = ws.getRow(1)
+      head.font = { bold: true }
+      head.commit()
+      const cell = (c: SheetColumn<R>, r: R): CellValue => {
+        const v = c.value(r)
+        switch (c.type ?? 'text') {
+          case 'date': return excelDate(v as string | Date)
+          case 'datetime': return excelDateTime(v as Date | string, opts.timeZone)
+          case 'number': return v === null || v === undefined || v === '' ? null : Number(v)
+          default: return asText(v)
+        }
+      }
+      return {
+        async write(rows) {
+          for (const r of rows) ws.addRow(columns.map((c) => cell(c, r))).commit()
+          await drained(out)
+        },
+        async end() { ws.commit() }
+      }
     },
-    async end() {
-      ws.commit()
-      await wb.commit()
-    }
+    async end() { await wb.commit() }
   }
 }
 
