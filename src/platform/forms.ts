@@ -9,9 +9,12 @@ export class FormError extends Error {
   constructor(public errors: FieldErrors) { super('invalid form') }
 }
 
+// PostgreSQL text cannot hold a NUL character: refused here as invalid input, not by the database (a 500)
+const NO_NUL = /^[^\u0000]*$/
+
 /** trimmed string, '' → undefined, with a max length */
-export const text = (max: number) => z.preprocess((v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.trim()) : v), z.string().max(max).optional())
-export const requiredText = (max: number) => z.preprocess((v) => (typeof v === 'string' ? v.trim() : v), z.string().min(1).max(max))
+export const text = (max: number) => z.preprocess((v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.trim()) : v), z.string().max(max).regex(NO_NUL, 'errors.invalid').optional())
+export const requiredText = (max: number) => z.preprocess((v) => (typeof v === 'string' ? v.trim() : v), z.string().min(1).max(max).regex(NO_NUL, 'errors.invalid'))
 export const checkbox = z.preprocess((v) => v === 'on' || v === 'true' || v === '1' || v === true, z.boolean())
 export const intId = z.coerce.number().int().positive().max(2_147_483_647)
 export const optionalIntId = z.preprocess((v) => (v === '' || v === undefined ? undefined : v), intId.optional())
@@ -19,8 +22,9 @@ export const optionalIntId = z.preprocess((v) => (v === '' || v === undefined ? 
 export const many = (inner: z.ZodType<string>) => z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(inner).max(500))
 
 function issueToError(issue: z.core.$ZodIssue): FieldErrors[string] {
-  // a schema's own locale key wins, whatever the check (regex, refine, custom)
-  if (issue.message.startsWith('errors.')) return { key: issue.message }
+  // a schema's own locale key wins, whatever the check (regex, refine, custom), a
+  // module's too ('service.errors.…')
+  if (/^(?:[A-Za-z]+\.)?errors\./.test(issue.message)) return { key: issue.message }
   if (issue.code === 'too_small') return { key: 'errors.required' }
   if (issue.code === 'too_big') return { key: 'errors.tooLong', params: { max: Number(issue.maximum) } }
   if (issue.code === 'invalid_format' && issue.format === 'email') return { key: 'errors.email' }

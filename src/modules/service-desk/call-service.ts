@@ -6,6 +6,7 @@ import { normalizePhone } from '../../platform/phone.ts'
 import type { Principal } from '../../platform/principal.ts'
 import { inScope } from '../../platform/scope.ts'
 import { timelinePage } from '../customers/service.ts'
+import { searchCustomers, type SearchResult } from '../customers/search.ts'
 import { requestScope } from './requests-service.ts'
 
 export interface CallerMatch {
@@ -79,4 +80,51 @@ async function unknownCallerRequests(db: DB, user: Principal, digits: string) {
   return db.selectFrom('service_requests as r').select(['r.id', 'r.number', 'r.subject', 'r.status', 'r.received_at', 'r.caller_name'])
     .where('r.caller_phone_norm', '=', digits).where('r.customer_id', 'is', null).where('r.deleted_at', 'is', null)
     .where(requestScope(user)).orderBy('r.id', 'desc').limit(5).execute()
+}
+
+export interface LinkCandidate {
+  id: number; code: string; name: string; grade: string; status: string; phone: string | null
+  /** the caller's number belongs to this customer (or one of its contacts) */
+  phoneMatch: boolean
+  contacts: { id: number; name: string; mobile: string | null; office_phone: string | null; phoneMatch: boolean }[]
+}
+
+const CANDIDATES = 10
+const CONTACTS_EACH = 20
+
+/**
+ * Customers an unknown caller's request may be linked to, in the user's scope: with
+ * nothing typed, those having the caller's number; with a term, the customer search's
+ * matches, the caller's number's first. `keep` (the customer chosen in a refused post)
+ * stays on the list so the choice is still there.
+ */
+export async function linkCandidates(db: DB, user: Principal, callerDigits: string | null, q: string, keep?: number) {
+  const phoneHits = callerDigits && callerDigits.length >= 7 ? await findByPhone(db, callerDigits, 50) : []
+  const byPhone = new Set(phoneHits.map((h) => h.customer_id))
+  const contactByPhone = new Set(phoneHits.map((h) => h.contact_id).filter((x): x is number => !!x))
+  let status: SearchResult['status'] = 'ok'
+  let ids: number[]
+  if (q.trim()) {
+    const found = await searchCustomers(db, user, q, { scope: 'scoped', limit: 50 })
+    status = found.status
+    ids = found.rows.filter((r) => r.in_scope).map((r) => r.id)
+    ids = [...ids.filter((id) => byPhone.has(id)), ...ids.filter((id) => !byPhone.has(id))]
+  } else ids = [...byPhone]
+  if (keep && !ids.includes(keep)) ids.unshift(keep)
+  // the scope again for the phone matches and the kept choice (the search is scoped already)
+  const rows = ids.length ? await db.selectFrom('customers').select(['id', 'code', 'name', 'grade', 'status', 'phone'])
+    .where('id', 'in', ids.slice(0, CANDIDATES * 2)).where('deleted_at', 'is', null).where('merged_into', 'is', null)
+    .where(inScope(user, 'customers.owner_id')).execute() : []
+  const order = new Map(ids.map((id, i) => [id, i]))
+  rows.sort((a, b) => order.get(a.id)! - order.get(b.id)!)
+  const top = rows.slice(0, CANDIDATES)
+  const contacts = top.length ? await db.selectFrom('contacts').select(['id', 'customer_id', 'name', 'mobile', 'office_phone'])
+    .where('customer_id', 'in', top.map((c) => c.id)).where('deleted_at', 'is', null).orderBy('customer_id').orderBy('id').execute() : []
+  const candidates: LinkCandidate[] = top.map((c) => {
+    const own = contacts.filter((k) => k.customer_id === c.id)
+      .map((k) => ({ id: k.id, name: k.name, mobile: k.mobile, office_phone: k.office_phone, phoneMatch: contactByPhone.has(k.id) }))
+    own.sort((a, b) => Number(b.phoneMatch) - Number(a.phoneMatch))
+    return { ...c, phoneMatch: byPhone.has(c.id), contacts: own.slice(0, CONTACTS_EACH) }
+  })
+  return { status, candidates }
 }

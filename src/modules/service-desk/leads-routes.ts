@@ -1,16 +1,16 @@
 // The lead inbox: supervisors assign, reps work the leads assigned to them.
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { actorOf } from '../../platform/audit.ts'
 import { ConflictError } from '../../platform/concurrency.ts'
 import { HttpError, notFound } from '../../platform/errors.ts'
-import { FormError, parseForm } from '../../platform/forms.ts'
+import { FormError, formValues, intId, parseForm } from '../../platform/forms.ts'
 import { redirect, requirePermission } from '../../platform/guard.ts'
 import { registerNav } from '../../platform/nav.ts'
 import { registerReminders } from '../../platform/reminders.ts'
 import { inScope } from '../../platform/scope.ts'
 import { setFlash } from '../../platform/sessions.ts'
-import { assignLead, closeLead, listLeads } from './leads-service.ts'
+import { assignLead, closeLead, getLead, listLeads } from './leads-service.ts'
 
 registerNav({ key: 'service.leads', labelKey: 'service.nav.leads', href: '/service/leads', perm: 'leads.read', order: 24 })
 registerReminders({
@@ -27,26 +27,39 @@ const idOf = (v: string | undefined) => {
   return Number(v)
 }
 
+const assignForm = z.object({ version: intId, assigned_to: intId })
+const closeForm = z.object({ version: intId, status: z.enum(['converted', 'dropped']) })
+
 const routes: FastifyPluginAsync = async (app) => {
   const db = app.db
+
+  /** the inbox; a refused post re-renders it with the message on that lead's row and the choice kept */
+  async function inbox(req: FastifyRequest, reply: FastifyReply, status?: string, failed?: { id: number; key: string; values: Record<string, string> }, code = 200) {
+    const user = req.user!
+    const [leads, reps] = await Promise.all([
+      listLeads(db, user, status),
+      user.perms.has('leads.assign') ? db.selectFrom('users').select(['id', 'name']).where('active', '=', true).where(inScope(user, 'users.id')).orderBy('name').limit(300).execute() : Promise.resolve([])
+    ])
+    return reply.page('/service/leads', { leads, reps, status, failed, module: 'service' }, { status: code })
+  }
+
   app.get('/service/leads', { preHandler: requirePermission('leads.read') }, async (req, reply) => {
     const s = z.enum(['new', 'assigned', 'converted', 'dropped']).optional().safeParse((req.query as { status?: string }).status || undefined)
     if (!s.success) throw new HttpError(400, 'service.errors.badFilter')
-    const user = req.user!
-    const [leads, reps] = await Promise.all([
-      listLeads(db, user, s.data),
-      user.perms.has('leads.assign') ? db.selectFrom('users').select(['id', 'name']).where('active', '=', true).where(inScope(user, 'users.id')).orderBy('name').limit(300).execute() : Promise.resolve([])
-    ])
-    return reply.page('/service/leads', { leads, reps, status: s.data, module: 'service' })
+    return inbox(req, reply, s.data)
   })
 
+  // the lead is looked up in the user's scope first: out of scope is 404 whatever was posted
   app.post('/service/leads/:id/assign', { preHandler: requirePermission('leads.assign') }, async (req, reply) => {
     const id = idOf((req.params as { id?: string }).id)
+    await getLead(db, req.user!, id)
     try {
-      const f = parseForm(z.object({ version: z.coerce.number().int().positive(), assigned_to: z.coerce.number().int().positive().max(2_147_483_647) }), req.body)
+      const f = parseForm(assignForm, req.body)
       await assignLead(db, actorOf(req), req.user!, id, f.version, f.assigned_to)
     } catch (e) {
-      if (e instanceof FormError || e instanceof ConflictError) throw new HttpError(e instanceof ConflictError ? 409 : 422, e instanceof ConflictError ? 'service.errors.leadChanged' : 'errors.invalidChoice')
+      const values = formValues(req.body)
+      if (e instanceof FormError) return inbox(req, reply, undefined, { id, key: Object.values(e.errors)[0]?.key ?? 'errors.invalid', values }, 422)
+      if (e instanceof ConflictError) return inbox(req, reply, undefined, { id, key: 'service.errors.leadChanged', values }, 409)
       throw e
     }
     await setFlash(req, 'app.saved')
@@ -55,11 +68,14 @@ const routes: FastifyPluginAsync = async (app) => {
 
   app.post('/service/leads/:id/close', { preHandler: requirePermission('leads.read') }, async (req, reply) => {
     const id = idOf((req.params as { id?: string }).id)
+    await getLead(db, req.user!, id)
     try {
-      const f = parseForm(z.object({ version: z.coerce.number().int().positive(), status: z.enum(['converted', 'dropped']) }), req.body)
+      const f = parseForm(closeForm, req.body)
       await closeLead(db, actorOf(req), req.user!, id, f.version, f.status)
     } catch (e) {
-      if (e instanceof FormError || e instanceof ConflictError) throw new HttpError(e instanceof ConflictError ? 409 : 422, e instanceof ConflictError ? 'service.errors.leadChanged' : 'errors.invalidChoice')
+      const values = formValues(req.body)
+      if (e instanceof FormError) return inbox(req, reply, undefined, { id, key: Object.values(e.errors)[0]?.key ?? 'errors.invalid', values }, 422)
+      if (e instanceof ConflictError) return inbox(req, reply, undefined, { id, key: 'service.errors.leadChanged', values }, 409)
       throw e
     }
     await setFlash(req, 'app.saved')

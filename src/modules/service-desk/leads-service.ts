@@ -5,7 +5,7 @@ import { sql, type RawBuilder, type SqlBool } from 'kysely'
 import type { DB } from '../../db/index.ts'
 import { audit, type Actor } from '../../platform/audit.ts'
 import { ConflictError } from '../../platform/concurrency.ts'
-import { notFound } from '../../platform/errors.ts'
+import { HttpError, notFound } from '../../platform/errors.ts'
 import { FormError } from '../../platform/forms.ts'
 import type { Principal } from '../../platform/principal.ts'
 import { inScope } from '../../platform/scope.ts'
@@ -28,7 +28,7 @@ export async function listLeads(db: DB, user: Principal, status?: string) {
   return q.orderBy('l.id', 'desc').limit(200).execute()
 }
 
-async function getLead(db: DB, user: Principal, id: number) {
+export async function getLead(db: DB, user: Principal, id: number) {
   const l = await db.selectFrom('leads as l').selectAll('l').where('l.id', '=', id).where(leadScope(user)).executeTakeFirst()
   if (!l) throw notFound()
   return l
@@ -36,6 +36,8 @@ async function getLead(db: DB, user: Principal, id: number) {
 
 export async function assignLead(db: DB, actor: Actor, user: Principal, id: number, version: number, repId: number) {
   const before = await getLead(db, user, id)
+  // a converted or dropped lead stays closed (the form is gone; a stale page may still post)
+  if (before.status !== 'new' && before.status !== 'assigned') throw new HttpError(409, 'serviceRequests.leadClosed')
   const rep = await db.selectFrom('users').select(['id', 'name']).where('id', '=', repId).where('active', '=', true).where(inScope(user, 'users.id')).executeTakeFirst()
   if (!rep) throw new FormError({ assigned_to: { key: 'errors.invalidChoice' } })
   await db.transaction().execute(async (trx) => {
@@ -49,6 +51,7 @@ export async function assignLead(db: DB, actor: Actor, user: Principal, id: numb
 export async function closeLead(db: DB, actor: Actor, user: Principal, id: number, version: number, status: 'converted' | 'dropped') {
   const before = await getLead(db, user, id)
   if (before.assigned_to !== user.id && !user.perms.has('leads.assign')) throw notFound()
+  if (before.status !== 'new' && before.status !== 'assigned') throw new HttpError(409, 'serviceRequests.leadClosed')
   await db.transaction().execute(async (trx) => {
     const after = await trx.updateTable('leads').set({ status, version: sql`version + 1` as never, updated_at: new Date() })
       .where('id', '=', id).where('version', '=', version).returningAll().executeTakeFirst()

@@ -14,18 +14,24 @@ import { CHANNELS, PRIORITIES, STATUSES } from './schemas.ts'
 export const VIEWS = ['mine', 'team', 'unassigned', 'overdue', 'archived', 'all'] as const
 export const PAGE = 50
 
+/** 2026-02-30 has the right shape but is no day: refused as a bad filter, not a 500 */
+const realDay = (v: string) => {
+  const d = new Date(`${v}T00:00:00Z`)
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v
+}
 const opt = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === '' || v === undefined ? undefined : v), s.optional())
 export const requestListSchema = z.object({
   view: opt(z.enum(VIEWS)),
-  q: opt(z.string().max(100)),
+  q: opt(z.string().max(100).regex(/^[^\u0000]*$/)),
   status: opt(z.enum(STATUSES)),
   priority: opt(z.enum(PRIORITIES)),
   channel: opt(z.enum(CHANNELS)),
   category: opt(z.string().regex(/^[A-Za-z0-9_-]{1,40}$/)),
   assignee: opt(z.coerce.number().int().positive().max(2_147_483_647)),
-  from: opt(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)),
-  to: opt(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)),
-  after: opt(z.string().regex(/^\d{1,10}$|^\d{4}-[\d\-T:.Z]+\|\d{1,10}$/))
+  from: opt(z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine(realDay)),
+  to: opt(z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine(realDay)),
+  // a cursor: the last id, or "due time|id" on the overdue list (a time that is no time is refused, not sent to SQL)
+  after: opt(z.string().regex(/^\d{1,10}$|^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z\|\d{1,10}$/).refine((v) => !v.includes('|') || !Number.isNaN(Date.parse(v.split('|')[0]))))
 })
 export type RequestListQuery = z.output<typeof requestListSchema>
 
@@ -44,32 +50,43 @@ export async function listRequests(db: Kysely<Database>, user: Principal, f: Req
   if (f.assignee) q = q.where('r.assignee_id', '=', f.assignee)
   if (f.from) q = q.where('r.received_at', '>=', dayStart(f.from, tz))
   if (f.to) q = q.where('r.received_at', '<', new Date(dayStart(f.to, tz).getTime() + 86_400_000))
-  if (f.q) {
-    const term = f.q.trim()
+  let tooShort = false
+  if (f.q?.trim()) {
+    let term = f.q.trim()
+    // a phone fragment typed with its separators (5555-0000) is searched by its digits
+    if (/^[\d\s+\-()]+$/.test(term) && /\d{3}/.test(term.replace(/\D/g, ''))) term = term.replace(/\D/g, '')
     if (/^SR-\d{8}-\d{1,6}$/i.test(term)) q = q.where('r.number', '=', term.toUpperCase())
     else if (hasCjk(term)) {
       const grams = termGrams(term)
       q = q.where(sql<boolean>`r.search_grams @> ${sql.val(grams)}::text[]`)
         .where(sql<boolean>`(r.subject || ' ' || coalesce(r.content, '') || ' ' || coalesce(r.answer, '') || ' ' || coalesce(r.caller_name, '')) like ${'%' + term.replace(/[\\%_]/g, '\\$&') + '%'}`)
     } else if (term.length >= 3) q = q.where(sql<boolean>`r.search_text like ${'%' + term.toLowerCase().replace(/[\\%_]/g, '\\$&') + '%'}`)
+    else {
+      // too short for the trigram index: match nothing and say so, rather than ignore the term and list everything
+      tooShort = true
+      q = q.where(sql<boolean>`false`)
+    }
   }
   const overdueOrder = view === 'overdue'
   if (f.after) {
     if (overdueOrder && f.after.includes('|')) {
       const [at, id] = f.after.split('|')
-      q = q.where(sql<boolean>`(r.due_at, r.id) > (${new Date(at)}, ${Number(id)})`)
+      q = q.where(sql<boolean>`(r.due_at, r.id) > (${at}::timestamptz, ${Number(id)})`)
     } else if (!f.after.includes('|')) q = q.where('r.id', '<', Number(f.after))
   }
   q = overdueOrder ? q.orderBy('r.due_at').orderBy('r.id') : q.orderBy('r.id', 'desc')
   const rows = await q.leftJoin('customers as c', 'c.id', 'r.customer_id').leftJoin('users as a', 'a.id', 'r.assignee_id')
     .select(['r.id', 'r.number', 'r.received_at', 'r.channel', 'r.caller_phone', 'r.caller_name', 'r.subject', 'r.status', 'r.priority',
-      'r.due_at', 'r.category', 'r.is_lead', 'r.customer_id', 'c.name as customer_name', 'a.name as assignee_name'])
+      'r.due_at', 'r.category', 'r.is_lead', 'r.customer_id', 'c.name as customer_name', 'a.name as assignee_name',
+      // the cursor keeps the due time to the microsecond: a JS Date would round it to the
+      // millisecond and PostgreSQL would hand the last row of a page out again
+      sql<string>`to_char(r.due_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('due_key')])
     .limit(PAGE + 1).execute()
   const more = rows.length > PAGE
   const page = rows.slice(0, PAGE)
   const last = page[page.length - 1]
-  const next = more && last ? (overdueOrder ? `${last.due_at.toISOString()}|${last.id}` : String(last.id)) : null
-  return { rows: page, next, view }
+  const next = more && last ? (overdueOrder ? `${last.due_key}|${last.id}` : String(last.id)) : null
+  return { rows: page, next, view, tooShort }
 }
 
 /** midnight at the start of `day` in the office's time zone */

@@ -46,7 +46,8 @@ export async function getRequest(db: Tx, user: Principal, id: number) {
   return r
 }
 
-function searchColumns(i: { subject: string; content?: string | null; answer?: string | null; caller_name?: string | null; caller_phone_norm?: string | null; number: string }) {
+/** the search columns of a request; the demo seeder (demo.ts) computes its requests' with this too */
+export function searchColumns(i: { subject: string; content?: string | null; answer?: string | null; caller_name?: string | null; caller_phone_norm?: string | null; number: string }) {
   const latin = [i.number, i.subject, i.content, i.answer, i.caller_name, i.caller_phone_norm].filter(Boolean).join(' ')
     .toLowerCase().replace(/[\u3400-\u9fff\uf900-\ufaff]+/g, ' ').replace(/\s+/g, ' ').trim()
   return { search_grams: cjkGrams(i.subject, i.content, i.answer, i.caller_name), search_text: latin.slice(0, 8000) }
@@ -62,7 +63,7 @@ async function checkLinks(db: Tx, user: Principal, customerId?: number, contactI
   if (contactId) {
     const k = await db.selectFrom('contacts').select('id').where('id', '=', contactId).where('customer_id', '=', customerId)
       .where('deleted_at', 'is', null).executeTakeFirst()
-    if (!k) throw new FormError({ contact_id: { key: 'errors.invalidChoice' } })
+    if (!k) throw new FormError({ contact_id: { key: 'serviceRequests.contactOfOther' } })
   }
 }
 
@@ -93,14 +94,18 @@ export async function createRequest(db: DB, config: Config, actor: Actor, user: 
     if (row.customer_id) {
       await addTimeline(trx, { customerId: row.customer_id, kind: 'request.created', refId: row.id, title: `${number} ${row.subject}`, href: `/service/requests/${row.id}`, userId: user.id })
     }
+    // the lead and the callback are records of their own: each gets its audit row
     if (input.is_lead) {
-      await trx.insertInto('leads').values({ request_id: row.id, customer_id: row.customer_id, contact_id: row.contact_id, note: input.lead_note ?? null, created_by: user.id }).execute()
+      const lead = await trx.insertInto('leads').values({ request_id: row.id, customer_id: row.customer_id, contact_id: row.contact_id, note: input.lead_note ?? null, created_by: user.id })
+        .returningAll().executeTakeFirstOrThrow()
+      await audit(trx, actor, { action: 'create', entity: 'lead', entityId: lead.id, summary: number, before: null, after: lead })
     }
     if (input.book_callback && input.callback_at && row.customer_id) {
-      await trx.insertInto('appointments').values({
+      const appt = await trx.insertInto('appointments').values({
         customer_id: row.customer_id, contact_id: row.contact_id, kind: 'callback', scheduled_at: officeTime(input.callback_at, config.timeZone),
         purpose: input.callback_purpose ?? row.subject, caller_id: user.id, request_id: row.id, created_by: user.id
-      }).execute()
+      }).returningAll().executeTakeFirstOrThrow()
+      await audit(trx, actor, { action: 'create', entity: 'appointment', entityId: appt.id, summary: number, before: null, after: appt })
     }
     await audit(trx, actor, { action: 'create', entity: 'service_request', entityId: row.id, summary: `${number} ${row.subject}`, before: null, after: publicRequest(row) })
     return String(row.id)
@@ -167,6 +172,8 @@ export async function addNote(db: DB, actor: Actor, user: Principal, id: number,
 /** an unknown caller's request, linked to a customer once he is known */
 export async function linkCustomer(db: DB, actor: Actor, user: Principal, id: number, version: number, customerId: number, contactId?: number) {
   const before = await getRequest(db, user, id)
+  // linking is for a request without a customer; it never silently moves one to another customer
+  if (before.customer_id) throw new HttpError(409, 'serviceRequests.alreadyLinked')
   await checkLinks(db, user, customerId, contactId)
   return db.transaction().execute(async (trx) => {
     const after = await trx.updateTable('service_requests').set({ customer_id: customerId, contact_id: contactId ?? null, version: sql`version + 1` as never, updated_at: new Date() })
@@ -174,6 +181,12 @@ export async function linkCustomer(db: DB, actor: Actor, user: Principal, id: nu
     if (!after) return conflict(trx, id)
     await trx.insertInto('request_followups').values({ request_id: id, user_id: user.id, kind: 'link', note: String(customerId) }).execute()
     await addTimeline(trx, { customerId, kind: 'request.linked', refId: id, title: `${before.number} ${before.subject}`, href: `/service/requests/${id}`, userId: user.id, at: before.received_at })
+    // a lead raised on the call now shows whose it is too (each lead changed has its own audit row)
+    const leads = await trx.updateTable('leads').set({ customer_id: customerId, contact_id: contactId ?? null, version: sql`version + 1` as never, updated_at: new Date() })
+      .where('request_id', '=', id).where('customer_id', 'is', null).returning('id').execute()
+    for (const l of leads) {
+      await audit(trx, actor, { action: 'link', entity: 'lead', entityId: l.id, summary: before.number, before: { customer_id: null, contact_id: null }, after: { customer_id: customerId, contact_id: contactId ?? null } })
+    }
     await audit(trx, actor, { action: 'link', entity: 'service_request', entityId: id, summary: before.number,
       before: { customer_id: before.customer_id, contact_id: before.contact_id }, after: { customer_id: customerId, contact_id: contactId ?? null } })
     return after
@@ -182,6 +195,10 @@ export async function linkCustomer(db: DB, actor: Actor, user: Principal, id: nu
 
 export async function followups(db: DB, requestId: number) {
   return db.selectFrom('request_followups as f').innerJoin('users as u', 'u.id', 'f.user_id')
-    .select(['f.id', 'f.at', 'f.kind', 'f.from_status', 'f.to_status', 'f.note', 'u.name as user_name'])
+    .select(['f.id', 'f.at', 'f.kind', 'f.from_status', 'f.to_status', 'f.note', 'u.name as user_name',
+      // the log keeps ids; show whom it was assigned to and which customer it was linked to
+      sql<string | null>`case when f.note ~ '^[0-9]{1,9}$' then case f.kind
+        when 'assign' then (select a.name from users a where a.id = f.note::int)
+        when 'link' then (select c.name from customers c where c.id = f.note::int) end end`.as('target_name')])
     .where('f.request_id', '=', requestId).orderBy('f.id').execute()
 }
