@@ -12,6 +12,8 @@ import type { Config } from '../config.ts'
 import type { DB } from '../db/index.ts'
 import { audit } from '../platform/audit.ts'
 import { hashPassword } from './auth/passwords.ts'
+import { customersDemo } from './customers/demo.ts'
+import { serviceDeskDemo } from './service-desk/demo.ts'
 
 export type RoleCode = 'admin' | 'decision' | 'supervisor' | 'user' | 'agent'
 export type DemoDepartment = 'root' | 'sales1' | 'sales2' | 'east' | 'south' | 'service' | 'marketing' | 'finance'
@@ -45,7 +47,10 @@ export interface DemoSeeder {
 }
 
 /** Module demo data, run in this order after the office exists. */
-export const demoSeeders: DemoSeeder[] = []
+export const demoSeeders: DemoSeeder[] = [
+  customersDemo,
+  serviceDeskDemo
+]
 
 // The password of each role: one per role so a visitor can tell at a glance what
 // he is signed in as; none contains a login name, so all pass the password rules.
