@@ -103,7 +103,13 @@ export async function openPage(browser: Browser, baseURL: string): Promise<Watch
       console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline code'}`)
     })
   })
+  // every page of the profile, also one the app opens in a new tab (print, customer card)
+  context.on('page', (p) => watchPage(p, problems))
   const page = await context.newPage()
+  return { context, page, problems }
+}
+
+function watchPage(page: Page, problems: string[]) {
   // Chromium logs every 4xx/5xx response as a console error. A page answered 401/422
   // (failed sign-in, form with errors) is the product working, so responses are judged
   // here instead: a failing stylesheet, script or image, or any 5xx, is a problem.
@@ -116,7 +122,6 @@ export async function openPage(browser: Browser, baseURL: string): Promise<Watch
     problems.push(`console error on ${page.url()}: ${m.text()}`)
   })
   page.on('pageerror', (e) => problems.push(`page error on ${page.url()}: ${e.message}`))
-  return { context, page, problems }
 }
 
 /** the path part of the page's URL, with the query string */
@@ -147,3 +152,77 @@ export async function createFirstAdmin(page: Page, admin: { login: string; name:
 }
 
 export const text = async (page: Page, selector: string) => ((await page.textContent(selector)) ?? '').replace(/\s+/g, ' ').trim()
+
+/** value of the first option whose text contains `label` */
+export async function optionValue(page: Page, select: string, label: string): Promise<string> {
+  const options = await page.$$eval(`${select} option`, (os) => os.map((o) => ({ value: (o as HTMLOptionElement).value, text: o.textContent ?? '' })))
+  const hit = options.find((o) => o.text.includes(label))
+  if (!hit) throw new Error(`no option containing ${label} in ${select}: ${options.map((o) => o.text).join(', ')}`)
+  return hit.value
+}
+
+/** a colleague as the administrator enters him: `role` is the role's name as listed (主管, 客服坐席…) */
+export interface Person { login: string; name: string; role: string; first: string; password: string }
+
+/** the administrator adds `p` on /admin/users/new (head office, Chinese interface) */
+export async function addUser(adminPage: Page, p: Person) {
+  const form = 'main form:has([name="login"])'
+  await adminPage.goto('/admin/users/new')
+  await adminPage.fill(`${form} [name="login"]`, p.login)
+  await adminPage.fill(`${form} [name="name"]`, p.name)
+  await adminPage.selectOption(`${form} select[name="department_id"]`, await optionValue(adminPage, `${form} select[name="department_id"]`, '总公司'))
+  await adminPage.selectOption(`${form} select[name="role_id"]`, await optionValue(adminPage, `${form} select[name="role_id"]`, p.role))
+  await adminPage.fill(`${form} [name="password"]`, p.first)
+  await adminPage.selectOption(`${form} select[name="lang"]`, 'zh-CN')
+  await Promise.all([adminPage.waitForURL(/\/admin\/users\/\d+$/), adminPage.click(`${form} button[type="submit"]`)])
+}
+
+/** `p` signs in in a browser profile of his own, replaces the first password as he must, and is left on the workbench */
+export async function firstSignIn(browser: Browser, baseURL: string, p: Person): Promise<Watched> {
+  const tab = await openPage(browser, baseURL)
+  await signIn(tab.page, p.login, p.first)
+  await tab.page.fill('[name="current"]', p.first)
+  await tab.page.fill('[name="password"]', p.password)
+  await tab.page.fill('[name="password2"]', p.password)
+  await Promise.all([tab.page.waitForURL((u) => u.pathname === '/'), tab.page.click('form[action="/account/password"] button[type="submit"]')])
+  return tab
+}
+
+/** colleagues added by the administrator (a tab of his for each) and signing in for the first time, side by side */
+export async function addPeople<K extends string>(browser: Browser, baseURL: string, adminPage: Page, people: Record<K, Person>): Promise<Record<K, Watched>> {
+  const keys = Object.keys(people) as K[]
+  const tabs = await Promise.all(keys.map(async (k) => {
+    const tab = await adminPage.context().newPage()
+    await addUser(tab, people[k])
+    await tab.close()
+    return firstSignIn(browser, baseURL, people[k])
+  }))
+  return Object.fromEntries(keys.map((k, i) => [k, tabs[i]])) as Record<K, Watched>
+}
+
+/**
+ * Someone allowed to enter customers types a new one (name and phone, optionally a
+ * contact with a mobile) as a person does: the duplicate check runs and must find
+ * nothing. Leaves the page on the customer and returns its address.
+ */
+export async function addCustomer(page: Page, c: { name: string; phone: string; contact?: { name: string; mobile: string } }): Promise<string> {
+  await page.goto('/customers/new')
+  await page.fill('#f-name', c.name)
+  await Promise.all([page.waitForResponse((r) => r.url().includes('/customers/duplicates')), page.fill('#f-phone', c.phone)])
+  await page.waitForLoadState('networkidle')
+  const dup = await text(page, '#dup-warning')
+  if (dup) throw new Error(`unexpected duplicate warning: ${dup}`)
+  await Promise.all([page.waitForURL(/\/customers\/\d+$/), page.click('main form button.primary[type="submit"]')])
+  const at = where(page)
+  if (c.contact) {
+    await page.goto(`${at}/contacts/new`)
+    await page.fill('#f-name', c.contact.name)
+    await page.fill('#f-mobile', c.contact.mobile)
+    await Promise.all([page.waitForURL((u) => u.pathname === at), page.click('main form button.primary[type="submit"]')])
+  }
+  return at
+}
+
+/** sets a mark on the page's window: still there later means the page was not reloaded or left */
+export const markPage = (page: Page) => page.evaluate(() => { (window as unknown as { kehuMark?: number }).kehuMark = 1 })
+export const pageMarked = (page: Page) => page.evaluate(() => (window as unknown as { kehuMark?: number }).kehuMark === 1)
