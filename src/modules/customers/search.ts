@@ -46,7 +46,8 @@ const CJK_ONLY = /^[\u3400-\u9fff\uf900-\ufaff]+$/
 
 /** Classifies what the user typed. Full-width input (１３８, ＡＢＣ) is folded by NFKC first. */
 export function parseTerm(raw: unknown): ParsedTerm {
-  const text = (typeof raw === 'string' ? raw : '').normalize('NFKC').replace(/\s+/g, ' ').trim().slice(0, MAX_TERM).trim()
+  // control characters (NUL above all: PostgreSQL refuses it in text) are never part of a name
+  const text = (typeof raw === 'string' ? raw : '').normalize('NFKC').replace(/[\p{Cc}\s]+/gu, ' ').trim().slice(0, MAX_TERM).trim()
   if (!text) return { ok: false, reason: 'empty' }
   if (hasCjk(text)) {
     const tokens = text.split(' ')

@@ -177,6 +177,10 @@ t.test('customer search', async (t) => {
     const short = await rep.get('/search?q=a')
     t.equal(short.statusCode, 200)
     t.match(short.body, '太短')
+    for (const url of ['/search?q=%00%E5%8C%97%E4%BA%AC', '/customers?q=%E5%8C%97%00%E4%BA%AC', '/search/suggest?q=ab%00c']) {
+      const nul = await rep.request('GET', url, { headers: { 'hx-request': 'true' } })
+      t.equal(nul.statusCode, 200, `a NUL character in ${url} is taken as a space, not a server error`)
+    }
     const listShort = await rep.get('/customers?q=a')
     t.equal(listShort.statusCode, 200)
     t.match(listShort.body, '太短', 'the list says so too')
