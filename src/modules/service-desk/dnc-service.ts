@@ -7,7 +7,7 @@
 // An import reads the uploaded CSV/XLSX once and keeps only its two columns in
 // dnc_imports (bounded, for a day) for the preview; the write checks the rows again
 // and adds the valid new numbers in one transaction, one audit row per number.
-import { sql, type ColumnType, type Generated, type Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { DB } from '../../db/index.ts'
 import type { Database } from '../../db/types.ts'
 import { audit, diff, type Actor } from '../../platform/audit.ts'
@@ -18,6 +18,7 @@ import { normalizePhone, phoneTerm } from '../../platform/phone.ts'
 import type { Principal } from '../../platform/principal.ts'
 import { readSheet, sniffSheet, SheetTooBig, verifyZip, zipDirectory } from '../../platform/spreadsheet-read.ts'
 import type { UploadedFile } from '../customers/upload.ts'
+import type { DncImportRow } from './tables.ts'
 
 /** fewer digits than this is no number anyone could be called on (a typo, a fragment) */
 export const MIN_DIGITS = 7
@@ -31,20 +32,6 @@ export const PREVIEW_SHOWN = 500
 const IMPORT_TTL_MS = 24 * 3600_000
 const BATCH = 500
 
-interface DncImportsTable {
-  id: Generated<number>
-  user_id: number
-  file_name: string
-  rows: ColumnType<ImportRow[], string, never>
-  state: Generated<'preview' | 'done'>
-  added: Generated<number>
-  created_at: Generated<Date>
-  done_at: Date | null
-}
-/** [row number as Excel shows it, number as written, reason] */
-type ImportRow = [number, string, string]
-type DncTables = { dnc_imports: DncImportsTable }
-const dncDb = (db: Kysely<Database>) => db.withTables<DncTables>()
 
 export class UploadError extends Error {
   constructor(public key: string, public params?: Record<string, string | number>) { super(key) }
@@ -156,7 +143,7 @@ export async function createImport(db: DB, user: Principal, file: UploadedFile |
     const bad = await verifyZip(file.data, dir.entries)
     if (bad) throw new UploadError(`serviceDnc.import.${bad}`)
   }
-  const rows: ImportRow[] = []
+  const rows: DncImportRow[] = []
   let cols: { phone: number; reason: number } | undefined
   try {
     // blank lines count towards the reader's limit, so it gets some room over the cap
@@ -179,7 +166,7 @@ export async function createImport(db: DB, user: Principal, file: UploadedFile |
   }
   if (!cols) throw new UploadError('serviceDnc.import.err.header')
   if (!rows.length) throw new UploadError('serviceDnc.import.err.noRows')
-  const io = dncDb(db)
+  const io = db
   await io.deleteFrom('dnc_imports').where('created_at', '<', new Date(Date.now() - IMPORT_TTL_MS)).execute()
   const row = await io.insertInto('dnc_imports').values({
     user_id: user.id, file_name: file.filename.slice(0, 200) || 'upload', rows: JSON.stringify(rows)
@@ -189,7 +176,7 @@ export async function createImport(db: DB, user: Principal, file: UploadedFile |
 
 /** the uploader's own import; anyone else's does not exist for him */
 export async function getImport(db: Kysely<Database>, user: Principal, id: number, opts: { lock?: boolean } = {}) {
-  let q = dncDb(db).selectFrom('dnc_imports').selectAll().where('id', '=', id).where('user_id', '=', user.id)
+  let q = db.selectFrom('dnc_imports').selectAll().where('id', '=', id).where('user_id', '=', user.id)
   if (opts.lock) q = q.forUpdate()
   const imp = await q.executeTakeFirst()
   if (!imp) throw notFound()
@@ -197,7 +184,7 @@ export async function getImport(db: Kysely<Database>, user: Principal, id: numbe
 }
 
 export async function recentImports(db: DB, user: Principal) {
-  return dncDb(db).selectFrom('dnc_imports').select(['id', 'file_name', 'state', 'added', 'created_at', sql<number>`jsonb_array_length(rows)`.as('total')])
+  return db.selectFrom('dnc_imports').select(['id', 'file_name', 'state', 'added', 'created_at', sql<number>`jsonb_array_length(rows)`.as('total')])
     .where('user_id', '=', user.id).orderBy('id', 'desc').limit(10).execute()
 }
 
@@ -209,7 +196,7 @@ export interface CheckedRow {
 }
 
 /** Every row's problems (bad number, missing reason, twice in the file) and whether it is listed already. */
-export async function checkRows(db: Kysely<Database>, rows: ImportRow[]) {
+export async function checkRows(db: Kysely<Database>, rows: DncImportRow[]) {
   const firstRow = new Map<string, number>()
   const checked: CheckedRow[] = rows.map(([rowNo, raw, reason]) => {
     const problems: CheckedRow['problems'] = []
@@ -271,7 +258,7 @@ export async function writeImport(db: DB, actor: Actor, user: Principal, id: num
       }
       added += inserted.length
     }
-    await dncDb(trx).updateTable('dnc_imports').set({ state: 'done', added, done_at: new Date() }).where('id', '=', id).execute()
+    await trx.updateTable('dnc_imports').set({ state: 'done', added, done_at: new Date() }).where('id', '=', id).execute()
     return { added, repeated: false }
   })
 }

@@ -1,5 +1,5 @@
-// Kysely types of the service desk's tables (migrations/0007_service_desk.sql).
-import type { Generated } from 'kysely'
+// Kysely types of the service desk's tables (migrations/0007_service_desk.sql, 0009_service_dnc.sql).
+import type { ColumnType, Generated } from 'kysely'
 
 export type Channel = 'phone' | 'visit' | 'email' | 'web'
 export type RequestStatus = 'received' | 'in_progress' | 'answered' | 'archived'
@@ -118,4 +118,18 @@ export interface ServiceDeskTables {
   kb_articles: KbArticlesTable
   request_articles: { request_id: number; article_id: number }
   dnc_numbers: DncNumbersTable
+  dnc_imports: DncImportsTable
+}
+
+/** an uploaded do-not-call file held for its preview: [row number as Excel shows it, number as written, reason] */
+export type DncImportRow = [number, string, string]
+export interface DncImportsTable {
+  id: Generated<number>
+  user_id: number
+  file_name: string
+  rows: ColumnType<DncImportRow[], string, never>
+  state: Generated<'preview' | 'done'>
+  added: Generated<number>
+  created_at: Generated<Date>
+  done_at: Date | null
 }
