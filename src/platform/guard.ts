@@ -27,6 +27,20 @@ export function requirePermission(...perms: string[]): preHandlerAsyncHookHandle
   }
 }
 
+/**
+ * route option for uploads: `preParsing: refuseBeforeUpload('customers.create')`.
+ * The guard's own checks run after the body is read; an upload route makes the same
+ * decisions before, so a refused user's file is never buffered: signed out → 401, a
+ * forced password change → the change page (as everywhere), no permission → 403.
+ */
+export function refuseBeforeUpload(...perms: string[]) {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!req.user) throw new HttpError(401, 'errors.signIn')
+    if (req.user.mustChangePassword) { redirect(req, reply, '/account/password'); return }
+    if (!perms.some((p) => req.user!.perms.has(p))) throw new HttpError(403, 'errors.forbidden')
+  }
+}
+
 export default fp(async (app) => {
   app.addHook('preValidation', async (req, reply) => {
     const cfg = req.routeOptions.config

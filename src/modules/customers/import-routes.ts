@@ -4,7 +4,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { actorOf } from '../../platform/audit.ts'
 import { HttpError } from '../../platform/errors.ts'
-import { redirect, requirePermission } from '../../platform/guard.ts'
+import { redirect, refuseBeforeUpload, requirePermission } from '../../platform/guard.ts'
 import { translator } from '../../platform/i18n.ts'
 import { contentDisposition, replyStream, xlsxSink } from '../../platform/spreadsheet.ts'
 import { idParam } from './http.ts'
@@ -55,10 +55,7 @@ const routes: FastifyPluginAsync = async (app) => {
   // not buffered first. (The guard's preHandler checks again, as on every route.)
   app.post('/customers/import', {
     preHandler: perm,
-    preParsing: async (req) => {
-      if (!req.user) throw new HttpError(401, 'errors.signIn')
-      if (!req.user.perms.has('customers.create')) throw new HttpError(403, 'errors.forbidden')
-    }
+    preParsing: refuseBeforeUpload('customers.create')
   }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>
     const file = body.file && typeof body.file === 'object' && Buffer.isBuffer((body.file as UploadedFile).data) ? body.file as UploadedFile : undefined

@@ -7,7 +7,7 @@ import { actorOf } from '../../platform/audit.ts'
 import { ConflictError, newFormToken } from '../../platform/concurrency.ts'
 import { HttpError, notFound } from '../../platform/errors.ts'
 import { FormError, formValues, parseForm, requiredText } from '../../platform/forms.ts'
-import { redirect, requirePermission } from '../../platform/guard.ts'
+import { redirect, refuseBeforeUpload, requirePermission } from '../../platform/guard.ts'
 import { registerNav } from '../../platform/nav.ts'
 import { wantsFragment } from '../../platform/render.ts'
 import { setFlash } from '../../platform/sessions.ts'
@@ -119,10 +119,7 @@ const routes: FastifyPluginAsync = async (app) => {
   // buffered first. (The preHandler checks again, as on every route.)
   app.post('/service/dnc/import', {
     ...update,
-    preParsing: async (req) => {
-      if (!req.user) throw new HttpError(401, 'errors.signIn')
-      if (!req.user.perms.has('dnc.update')) throw new HttpError(403, 'errors.forbidden')
-    }
+    preParsing: refuseBeforeUpload('dnc.update')
   }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>
     const file = body.file && typeof body.file === 'object' && Buffer.isBuffer((body.file as UploadedFile).data) ? body.file as UploadedFile : undefined
