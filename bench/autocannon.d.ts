@@ -8,6 +8,8 @@ declare module 'autocannon' {
       url: string
       connections?: number
       duration?: number
+      /** requests per second from all connections together (paced, open loop) */
+      overallRate?: number
       timeout?: number
       headers?: Record<string, string>
       requests?: Array<{ setupRequest?: (req: RequestParams) => RequestParams }>

@@ -6,11 +6,18 @@
 //      recording every response time itself (autocannon's own histogram has whole
 //      milliseconds and no p95),
 //   3. optionally `latency` seconds of sequential requests on one connection
-//      (single-user latency, microsecond timer).
+//      (single-user latency, microsecond timer),
+//   4. optionally, with `pace`, `duration` seconds more at that many requests a
+//      second from all connections together: the latency that many people see at a
+//      human pace, rather than with every connection firing back to back.
 // Each request takes the next path of a pre-shuffled list (a fresh cursor, term or
-// customer). Results go back to the parent over IPC.
+// customer), and with it the next body to POST (a form whose one-time token is made
+// new for every request, as each browser form has its own) and the next session's
+// cookie, when the job has those. Results go back to the parent over IPC.
+import crypto from 'node:crypto'
 import http from 'node:http'
 import autocannon from 'autocannon'
+import { FORM_TOKEN } from './scenario.ts'
 
 export interface LoadJob {
   url: string
@@ -20,6 +27,18 @@ export interface LoadJob {
   warmup: number
   duration: number
   latency: number
+  /** form-encoded bodies to POST, taken in turn with the paths */
+  bodies?: string[]
+  /** cookies taken in turn with the paths (requests from several sessions) */
+  cookies?: string[]
+  /** requests a second, all connections together, for the paced run */
+  pace?: number
+}
+
+/** the k-th request of a job: its path, and its body (with a fresh form token) and cookie if the job has them */
+function nth(job: LoadJob, k: number): { path: string; body?: string; cookie?: string } {
+  const body = job.bodies?.[k % job.bodies.length].replace(FORM_TOKEN, () => crypto.randomBytes(18).toString('base64url'))
+  return { path: job.paths[k % job.paths.length], body, cookie: job.cookies?.[k % job.cookies.length] }
 }
 
 export interface Dist { n: number; mean: number; p50: number; p95: number; p99: number; max: number }
@@ -32,6 +51,7 @@ export interface LoadResult {
   bytesPerReq: number
   loaded: Dist
   single: Dist | null
+  paced: Dist | null
 }
 
 export function dist(ms: number[]): Dist {
@@ -41,12 +61,20 @@ export function dist(ms: number[]): Dist {
   return { n, mean: n ? a.reduce((s, x) => s + x, 0) / n : NaN, p50: q(0.5), p95: q(0.95), p99: q(0.99), max: n ? a[n - 1] : NaN }
 }
 
-function cannon(job: LoadJob, seconds: number, record?: (ms: number, status: number) => void): Promise<autocannon.Result> {
+function cannon(job: LoadJob, seconds: number, record?: (ms: number, status: number) => void, rate?: number): Promise<autocannon.Result> {
   let i = Math.floor(Math.random() * job.paths.length)
   return new Promise((resolve, reject) => {
     const inst = autocannon({
-      url: job.url, connections: job.connections, duration: seconds, timeout: 10, headers: job.headers,
-      requests: [{ setupRequest: (req) => { req.path = job.paths[i++ % job.paths.length]; return req } }]
+      url: job.url, connections: job.connections, duration: seconds, timeout: 10, headers: job.headers, ...(rate ? { overallRate: rate } : {}),
+      requests: [{
+        setupRequest: (req) => {
+          const r = nth(job, i++)
+          req.path = r.path
+          if (r.body !== undefined) { req.method = 'POST'; req.body = r.body; req.headers = { ...req.headers, 'content-type': 'application/x-www-form-urlencoded' } }
+          if (r.cookie) req.headers = { ...req.headers, cookie: r.cookie }
+          return req
+        }
+      }]
     }, (err, res) => (err ? reject(err) : resolve(res)))
     if (record) inst.on('response', (_client, statusCode, _bytes, responseTime) => record(responseTime, statusCode))
   })
@@ -56,24 +84,26 @@ function cannon(job: LoadJob, seconds: number, record?: (ms: number, status: num
 async function singleUser(job: LoadJob): Promise<{ ms: number[]; status: Record<string, number> }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
   const base = new URL(job.url)
-  const get = (path: string) => new Promise<number>((resolve, reject) => {
-    const r = http.request({ host: base.hostname, port: base.port, path, agent, headers: job.headers }, (res) => {
+  const get = (k: number) => new Promise<number>((resolve, reject) => {
+    const { path, body, cookie } = nth(job, k)
+    const headers = { ...job.headers, ...(cookie ? { cookie } : {}), ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) } : {}) }
+    const r = http.request({ host: base.hostname, port: base.port, path, agent, headers, method: body !== undefined ? 'POST' : 'GET' }, (res) => {
       res.resume()
       res.on('end', () => resolve(res.statusCode ?? 0))
     })
     r.on('error', reject)
-    r.end()
+    r.end(body)
   })
   const ms: number[] = []
   const status: Record<string, number> = {}
   const end = performance.now() + job.latency * 1000
   let i = 0
-  for (; i < 2; i++) await get(job.paths[i % job.paths.length]) // warm the connection
+  for (; i < 2; i++) await get(i) // warm the connection
   const hardEnd = end + job.latency * 4000
   // at least 20 requests, even when each takes long (but never more than 5 × the time asked)
   while ((performance.now() < end || ms.length < 20) && performance.now() < hardEnd) {
     const t0 = process.hrtime.bigint()
-    const code = await get(job.paths[i++ % job.paths.length])
+    const code = await get(i++)
     ms.push(Number(process.hrtime.bigint() - t0) / 1e6)
     status[code] = (status[code] ?? 0) + 1
   }
@@ -90,10 +120,12 @@ async function run(job: LoadJob): Promise<LoadResult> {
   process.send!({ phase: 'end' })
   const single = job.latency > 0 ? await singleUser(job) : null
   if (single) for (const [k, v] of Object.entries(single.status)) if (!/^2/.test(k)) status[`single-${k}`] = v
+  const paced: number[] = []
+  if (job.pace) await cannon(job, job.duration, (t, code) => { paced.push(t); if (!/^(2|3)/.test(String(code))) status[`paced-${code}`] = (status[`paced-${code}`] ?? 0) + 1 }, job.pace)
   return {
     rps: res.requests.average, total: res.requests.total, status, errors: res.errors, timeouts: res.timeouts,
     bytesPerReq: res.requests.total ? res.throughput.total / res.requests.total : 0,
-    loaded: dist(ms), single: single ? dist(single.ms) : null
+    loaded: dist(ms), single: single ? dist(single.ms) : null, paced: job.pace ? dist(paced) : null
   }
 }
 

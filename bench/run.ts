@@ -2,9 +2,11 @@
 // in this process (buildApp, request logging on, as in production) and the baseline
 // (baseline.ts), signs in through the real /login form, and drives every scenario
 // with autocannon from a child process (load.ts). Prints req/s, latency and the
-// ratio to the baseline per scenario and checks the targets of issue 3.
+// ratio to the baseline per scenario and checks the targets of issue 3 (the
+// customer archive) and issue 4 (the service desk, service.ts).
 // See bench/README.md for the variables; `-- --seed-only` seeds and stops.
 import { fork } from 'node:child_process'
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import os from 'node:os'
@@ -15,7 +17,8 @@ import { startBaseline } from './baseline.ts'
 import { ioScenarios } from './io.ts'
 import type { LoadJob, LoadResult } from './load.ts'
 import { clusterCpuSeconds } from './pg.ts'
-import { BENCH_PASSWORD } from './seed.ts'
+import { FORM_TOKEN, maxAtMost, p95AtMost, ratioAtLeast, signIn, type Scenario, type Who } from './scenario.ts'
+import { SERVICE_SCENARIOS, serviceScenarios } from './service.ts'
 import { DATA_DIR, openTarget, wantedKinds, type Target } from './targets.ts'
 import { buildTerms, TERM_CLASSES, type TermClass } from './terms.ts'
 
@@ -34,39 +37,7 @@ const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null
 const t0 = performance.now()
 const log = (m: string) => console.log(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}`)
 
-type Who = 'rep' | 'super' | 'agent' | 'director' | null
-export interface Check { label: string; ok: (r: LoadResult, ratio: number | null) => boolean }
-interface Scenario { name: string; what: string; who: Who; baseline?: boolean; paths: string[]; hx?: boolean; connections: number; checks: Check[] }
 interface Row { scenario: Scenario; result: LoadResult; ratio: number | null; nodeCpuUs: number; pgCpuUs: number | null; sanity: string }
-
-const ratioAtLeast = (x: number): Check => ({ label: `≥ ${x.toFixed(2)} × baseline`, ok: (r, ratio) => answered(r) && ratio !== null && ratio >= x })
-// (a run with no answers has no percentiles: NaN arrives over IPC as null, and fails)
-const answered = (r: LoadResult) => r.loaded.n > 0 && !r.timeouts && Object.keys(r.status).every((k) => /^(2|3)/.test(k)) && !r.errors
-const p95AtMost = (ms: number): Check => ({ label: `p95 ≤ ${ms} ms`, ok: (r) => answered(r) && typeof r.loaded.p95 === 'number' && r.loaded.p95 <= ms })
-const maxAtMost = (ms: number): Check => ({ label: `max ≤ ${ms} ms`, ok: (r) => answered(r) && typeof r.loaded.max === 'number' && r.loaded.max <= ms })
-
-/** signs in through the real form like a browser: GET /login (pre-session cookie + CSRF), POST, 303 */
-async function signIn(base: string, login: string): Promise<string> {
-  const jar = new Map<string, string>()
-  const keep = (res: Response) => {
-    for (const c of res.headers.getSetCookie()) {
-      const pair = c.split(';')[0], i = pair.indexOf('=')
-      jar.set(pair.slice(0, i), pair.slice(i + 1))
-    }
-  }
-  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ')
-  const page = await fetch(`${base}/login`, { headers: { cookie: cookie() }, redirect: 'manual' })
-  keep(page)
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1]
-  if (!csrf) throw new Error('no CSRF token on /login')
-  const res = await fetch(`${base}/login`, {
-    method: 'POST', redirect: 'manual', body: new URLSearchParams({ _csrf: csrf, login, password: BENCH_PASSWORD }),
-    headers: { cookie: cookie(), 'content-type': 'application/x-www-form-urlencoded' }
-  })
-  keep(res)
-  if (res.status !== 303) throw new Error(`sign-in as ${login} answered ${res.status}`)
-  return cookie()
-}
 
 function runLoad(job: LoadJob, onPhase: (p: 'start' | 'end') => void): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
@@ -120,6 +91,10 @@ async function benchTarget(target: Target): Promise<{ rows: Row[]; extra: string
       paths: TERM_CLASSES.flatMap((cls) => terms[cls].terms.slice(0, 60)).map((t) => `/search?q=${enc(t)}`).sort(() => Math.random() - 0.5),
       checks: [p95AtMost(60), maxAtMost(500)] }
   ]
+  // the service desk's (issue 4), with their own baseline for the save, and their saves removed afterwards
+  const service = !ONLY || SERVICE_SCENARIOS.some((name) => ONLY.test(name))
+    ? await serviceScenarios({ appUrl, target, log, connections: CONNECTIONS, searchConnections: SEARCH_CONNECTIONS }) : null
+  if (service) scenarios.push(...service.scenarios)
   // the baseline again at the end: ratios use the mean of both, so drift in the
   // machine's load during the run (other processes) shows and is averaged out
   scenarios.push({ ...scenarios[0], name: 'baseline-end' })
@@ -127,18 +102,25 @@ async function benchTarget(target: Target): Promise<{ rows: Row[]; extra: string
   log(`search terms:\n${termLines.join('\n')}`)
 
   const rows: Row[] = []
-  let baselineRps: number | null = null
+  const group = (s: Scenario) => s.group ?? 'list'
+  // the customer list's baseline always runs (as before); another group's with its members
+  const wanted = (s: Scenario) => !ONLY || ONLY.test(s.name) || (s.baseline && (group(s) === 'list' || scenarios.some((o) => !o.baseline && group(o) === group(s) && ONLY.test(o.name))))
+  const firstBase = new Map<string, number>()
   for (const s of scenarios) {
-    if (ONLY && !s.baseline && !ONLY.test(s.name)) continue
+    if (!wanted(s)) continue
     const url = s.baseline ? baseline.url : appUrl
     const headers: Record<string, string> = { 'accept-language': 'zh-CN', ...(s.who ? { cookie: cookies[s.who] } : {}), ...(s.hx ? { 'hx-request': 'true' } : {}) }
     // one request first: is the route there, and does it answer what we think?
-    const probe = await fetch(url + s.paths[0], { headers, redirect: 'manual' })
+    const post = s.bodies ? { method: 'POST', body: s.bodies[0].replace(FORM_TOKEN, crypto.randomBytes(18).toString('base64url')) } : {}
+    const probe = await fetch(url + s.paths[0], {
+      headers: { ...headers, ...(s.cookies ? { cookie: s.cookies[0] } : {}), ...(s.bodies ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) }, redirect: 'manual', ...post
+    })
     const body = await probe.text()
-    const sanity = `${probe.status}, ${(body.length / 1024).toFixed(1)} KB, ${(body.match(/<tr[ >]/g) ?? []).length} <tr>`
-    log(`${s.name}: ${s.what} [${s.who ?? 'no session'}; first answer ${sanity}]`)
+    const sanity = `${probe.status}, ${(body.length / 1024).toFixed(1)} KB, ${(body.match(/<tr[ >]/g) ?? []).length} <tr>${probe.headers.get('location') ? ` → ${probe.headers.get('location')}` : ''}`
+    log(`${s.name}: ${s.what} [${s.who ?? 'no session'}${s.cookies ? `, ${new Set(s.cookies).size} sessions` : ''}; first answer ${sanity}]`)
     let cpu0 = process.cpuUsage(), pg0 = 0, nodeCpu = 0, pgCpu = 0
-    const result = await runLoad({ url, paths: s.paths, headers, connections: s.connections, warmup: WARMUP, duration: DURATION, latency: LATENCY }, (phase) => {
+    const job = { url, paths: s.paths, headers, connections: s.connections, warmup: WARMUP, duration: DURATION, latency: LATENCY, bodies: s.bodies, cookies: s.cookies, pace: s.pace }
+    const result = await runLoad(job, (phase) => {
       const pgNow = target.postmasterPid ? clusterCpuSeconds(target.postmasterPid) : 0
       if (phase === 'start') { cpu0 = process.cpuUsage(); pg0 = pgNow } else {
         const d = process.cpuUsage(cpu0)
@@ -146,18 +128,21 @@ async function benchTarget(target: Target): Promise<{ rows: Row[]; extra: string
         pgCpu = (pgNow - pg0) * 1e6
       }
     })
-    if (s.baseline && baselineRps === null) baselineRps = result.rps
-    const ratio = s.baseline || baselineRps === null ? null : result.rps / baselineRps
+    if (s.baseline && !firstBase.has(group(s))) firstBase.set(group(s), result.rps)
+    const ratio = s.baseline || !firstBase.has(group(s)) ? null : result.rps / firstBase.get(group(s))!
     const row: Row = { scenario: s, result, ratio, sanity, nodeCpuUs: nodeCpu / Math.max(1, result.total), pgCpuUs: target.postmasterPid ? pgCpu / Math.max(1, result.total) : null }
     rows.push(row)
     log(`  ${f1(result.rps)} req/s${ratio === null ? '' : ` (${ratio.toFixed(2)} × baseline)`}, loaded p50/p95/p99/max ${f1(result.loaded.p50)}/${f1(result.loaded.p95)}/${f1(result.loaded.p99)}/${f1(result.loaded.max)} ms` +
       (result.single ? `, single-user p50/p95 ${f1(result.single.p50)}/${f1(result.single.p95)} ms` : '') +
+      (result.paced ? `, paced ${s.pace}/s p50/p95/max ${f1(result.paced.p50)}/${f1(result.paced.p95)}/${f1(result.paced.max)} ms` : '') +
       `, status ${JSON.stringify(result.status)}${result.errors ? `, ${result.errors} errors` : ''}`)
   }
-  // final ratios against the mean of the two baseline runs
-  const bases = rows.filter((r) => r.scenario.baseline).map((r) => r.result.rps)
-  const mean = bases.reduce((a, b) => a + b, 0) / bases.length
-  for (const r of rows) r.ratio = r.scenario.baseline ? r.result.rps / mean : r.result.rps / mean
+  await service?.cleanup()
+  // final ratios against the mean of the two runs of the scenario's baseline
+  for (const r of rows) {
+    const bases = rows.filter((b) => b.scenario.baseline && group(b.scenario) === group(r.scenario)).map((b) => b.result.rps)
+    r.ratio = bases.length ? r.result.rps / (bases.reduce((a, b) => a + b, 0) / bases.length) : null
+  }
   const extra: string[] = []
   if (!ONLY || ONLY.test('io')) extra.push(...await ioScenarios({ appUrl, cookies, target, log }))
   await baseline.close()
@@ -170,21 +155,29 @@ function report(target: Target, rows: Row[], extra: string[], machine: string): 
   const s = target.info.seconds
   lines.push(`### ${target.label}`, '', machine, '',
     `Seeded ${target.info.seededAt}: ${Object.entries(target.info.counts).map(([k, v]) => `${k} ${v.toLocaleString('en')}`).join(', ')}; ` +
-    `data ${(s.rows + s.customers + s.contacts + s.phones + s.communications).toFixed(1)} s, indexes + foreign keys ${s.index} s, vacuum ${s.vacuum} s, total ${s.total} s.`, '',
-    `autocannon ${DURATION} s after ${WARMUP} s warm-up; single-user = ${LATENCY} s of sequential requests on one connection.`, '',
-    '| scenario | as | conn | req/s | × baseline | p50 | p95 | p99 | max | 1-user p50 / p95 | Node CPU µs/req | PG CPU µs/req | answers | target | met? |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+    `data ${(s.rows + s.customers + s.contacts + s.phones + s.communications).toFixed(1)} s, indexes + foreign keys ${s.index} s, vacuum ${s.vacuum} s, total ${s.total} s.`, '')
+  const sv = target.service
+  if (rows.some((r) => SERVICE_SCENARIOS.includes(r.scenario.name))) {
+    lines.push(`Service desk seeded ${sv.seededAt}: ${Object.entries(sv.counts).map(([k, v]) => `${k} ${v.toLocaleString('en')}`).join(', ')} (open and overdue at seeding); ` +
+      `requests ${sv.seconds.requests} s, follow-ups ${sv.seconds.followups} s, timeline ${sv.seconds.timeline} s, appointments ${sv.seconds.appointments} s, ` +
+      `indexes + foreign keys ${sv.seconds.index} s, vacuum ${sv.seconds.vacuum} s, total ${sv.seconds.total} s.`, '')
+  }
+  lines.push(`autocannon ${DURATION} s after ${WARMUP} s warm-up; single-user = ${LATENCY} s of sequential requests on one connection.`, '',
+    '| scenario | as | conn | req/s | × baseline | p50 | p95 | p99 | max | 1-user p50 / p95 | paced p50 / p95 | Node CPU µs/req | PG CPU µs/req | answers | target | met? |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
   for (const r of rows) {
     const res = r.result
     const checks = r.scenario.checks.map((c) => [c.label, c.ok(res, r.ratio)] as const)
     lines.push(`| ${r.scenario.name} | ${r.scenario.who ?? '–'} | ${r.scenario.connections} | ${f1(res.rps)} | ${r.ratio === null ? '–' : r.ratio.toFixed(2)} | ` +
       `${f1(res.loaded.p50)} | ${f1(res.loaded.p95)} | ${f1(res.loaded.p99)} | ${f1(res.loaded.max)} | ` +
-      `${res.single ? `${f1(res.single.p50)} / ${f1(res.single.p95)}` : '–'} | ${Math.round(r.nodeCpuUs)} | ${r.pgCpuUs === null ? '–' : Math.round(r.pgCpuUs)} | ` +
+      `${res.single ? `${f1(res.single.p50)} / ${f1(res.single.p95)}` : '–'} | ${res.paced ? `${f1(res.paced.p50)} / ${f1(res.paced.p95)} (${r.scenario.pace}/s)` : '–'} | ${Math.round(r.nodeCpuUs)} | ${r.pgCpuUs === null ? '–' : Math.round(r.pgCpuUs)} | ` +
       `${Object.entries(res.status).map(([k, v]) => `${k}×${v}`).join(' ')}${res.errors ? ` err×${res.errors}` : ''} | ` +
       `${checks.map((c) => c[0]).join(', ') || '–'} | ${checks.length ? checks.every((c) => c[1]) ? 'yes' : `**no** (${checks.filter((c) => !c[1]).map((c) => c[0]).join(', ')})` : '–'} |`)
   }
-  lines.push('', 'Latencies in ms, measured by the load driver per response (loaded) and with a µs timer (1-user). ' +
-    '"× baseline" divides by the mean req/s of the two baseline runs (first and last).')
+  lines.push('', 'Latencies in ms, measured by the load driver per response (loaded, paced) and with a µs timer (1-user). ' +
+    'Paced: the same connections at that many requests a second in all, after the loaded run. ' +
+    '"× baseline" divides by the mean req/s of the two runs of the scenario\'s baseline (first and last): `baseline` for the customer ' +
+    'scenarios and the service reads, `baseline-save` for `request-save`.')
   if (extra.length) lines.push('', ...extra)
   return lines.join('\n')
 }

@@ -38,7 +38,7 @@ export function seedParams(customers: number): SeedParams {
 }
 
 type Log = (msg: string) => void
-const secs = (t0: number) => Math.round((performance.now() - t0) / 100) / 10
+export const secs = (t0: number) => Math.round((performance.now() - t0) / 100) / 10
 
 /** the parameters of the data already in this database, if a seeding completed */
 export async function seedInfo(store: Store): Promise<SeedInfo | null> {
@@ -58,7 +58,7 @@ export async function seedInfo(store: Store): Promise<SeedInfo | null> {
 export const sameParams = (a: SeedParams, b: SeedParams) =>
   Object.keys(b).length === Object.keys(a).length && (Object.keys(b) as Array<keyof SeedParams>).every((k) => a[k] === b[k])
 
-async function timed<T>(log: Log, label: string, fn: () => Promise<T>): Promise<[T, number]> {
+export async function timed<T>(log: Log, label: string, fn: () => Promise<T>): Promise<[T, number]> {
   const t0 = performance.now()
   const v = await fn()
   const s = secs(t0)
@@ -127,22 +127,22 @@ async function loadWords(r: ScriptRunner) {
 interface Saved { indexes: Array<{ name: string; def: string }>; fks: Array<{ table: string; name: string; def: string }> }
 
 /** drops the plain indexes and foreign keys of the tables about to be filled; returns how to make them again */
-async function dropIndexes(r: ScriptRunner): Promise<Saved> {
+export async function dropIndexes(r: ScriptRunner, tables = SEEDED_TABLES): Promise<Saved> {
   const indexes = await r.query<{ name: string; def: string }>(`
     select c.relname as name, pg_get_indexdef(i.indexrelid) as def
     from pg_index i join pg_class c on c.oid = i.indexrelid join pg_class t on t.oid = i.indrelid
     where t.relname = any($1) and t.relnamespace = 'public'::regnamespace
-      and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid and k.conrelid = i.indrelid)`, [SEEDED_TABLES])
+      and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid and k.conrelid = i.indrelid)`, [tables])
   const fks = await r.query<{ table: string; name: string; def: string }>(`
     select t.relname as table, k.conname as name, pg_get_constraintdef(k.oid) as def
     from pg_constraint k join pg_class t on t.oid = k.conrelid
-    where k.contype = 'f' and t.relname = any($1) and t.relnamespace = 'public'::regnamespace`, [SEEDED_TABLES])
+    where k.contype = 'f' and t.relname = any($1) and t.relnamespace = 'public'::regnamespace`, [tables])
   for (const f of fks) await r.exec(`alter table ${f.table} drop constraint ${f.name}`)
   for (const i of indexes) await r.exec(`drop index ${i.name}`)
   return { indexes, fks }
 }
 
-async function restoreIndexes(r: ScriptRunner, saved: Saved, log: Log) {
+export async function restoreIndexes(r: ScriptRunner, saved: Saved, log: Log) {
   for (const i of saved.indexes) await timed(log, `index ${i.name}`, () => r.exec(i.def))
   for (const f of saved.fks) await timed(log, `foreign key ${f.table}.${f.name}`, () => r.exec(`alter table ${f.table} add constraint ${f.name} ${f.def}`))
 }

@@ -96,7 +96,7 @@ t.test('search query plans', async (t) => {
     ['张', ['customers_grams_idx']],
     ['北京华为科技', ['customers_grams_idx']],
     [someone.phone, ['customer_phones_phone_idx', 'customers_text_trgm_idx']],
-    [someone.last4, ['customer_phones_last4_idx', 'customer_phones_phone_idx']],
+    [someone.last4, ['customer_phones_last4_customer_idx', 'customer_phones_phone_idx']],
     ['bjhw', ['customers_initials_idx', 'customers_text_trgm_idx']],
     ['bj', ['customers_initials_idx']],
     ['A-000123', ['customers_code_key', 'customers_text_trgm_idx']]
@@ -124,7 +124,7 @@ t.test('search query plans', async (t) => {
   t.test('the duplicate check while typing', async (t) => {
     const probes = [
       { probe: { name: '北京华为科技有限公司', phone: someone.phone, email: 'info@example.cn' },
-        indexes: ['customers_grams_idx', 'customer_phones_last4_idx', 'customers_text_trgm_idx'] },
+        indexes: ['customers_grams_idx', 'customer_phones_last4_customer_idx', 'customers_text_trgm_idx'] },
       { probe: { name: 'Siemens China Ltd' }, indexes: ['customers_initials_idx', 'customers_text_trgm_idx'] },
       { probe: { name: '华为' }, indexes: ['customers_grams_idx'] }
     ]
