@@ -126,25 +126,44 @@ async function loadWords(r: ScriptRunner) {
 
 interface Saved { indexes: Array<{ name: string; def: string }>; fks: Array<{ table: string; name: string; def: string }> }
 
-/** drops the plain indexes and foreign keys of the tables about to be filled; returns how to make them again */
+/**
+ * drops the plain indexes and foreign keys of the tables about to be filled; returns how
+ * to make them again. The definitions are written to a table of the database itself
+ * first (bench_dropped) and each row leaves it only once its index is made again: a
+ * seeding stopped half-way (killed, out of time) leaves them there and the next run
+ * takes them over, instead of finding no index to save and never making it again.
+ */
 export async function dropIndexes(r: ScriptRunner, tables = SEEDED_TABLES): Promise<Saved> {
-  const indexes = await r.query<{ name: string; def: string }>(`
-    select c.relname as name, pg_get_indexdef(i.indexrelid) as def
+  await r.exec(`create table if not exists bench_dropped (kind text not null, tbl text not null, name text not null, def text not null, primary key (kind, name))`)
+  await r.query(`insert into bench_dropped (kind, tbl, name, def)
+    select 'index', t.relname, c.relname, pg_get_indexdef(i.indexrelid)
     from pg_index i join pg_class c on c.oid = i.indexrelid join pg_class t on t.oid = i.indrelid
     where t.relname = any($1) and t.relnamespace = 'public'::regnamespace
-      and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid and k.conrelid = i.indrelid)`, [tables])
-  const fks = await r.query<{ table: string; name: string; def: string }>(`
-    select t.relname as table, k.conname as name, pg_get_constraintdef(k.oid) as def
+      and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid and k.conrelid = i.indrelid)
+    on conflict do nothing`, [tables])
+  await r.query(`insert into bench_dropped (kind, tbl, name, def)
+    select 'fk', t.relname, k.conname, pg_get_constraintdef(k.oid)
     from pg_constraint k join pg_class t on t.oid = k.conrelid
-    where k.contype = 'f' and t.relname = any($1) and t.relnamespace = 'public'::regnamespace`, [tables])
-  for (const f of fks) await r.exec(`alter table ${f.table} drop constraint ${f.name}`)
-  for (const i of indexes) await r.exec(`drop index ${i.name}`)
+    where k.contype = 'f' and t.relname = any($1) and t.relnamespace = 'public'::regnamespace
+    on conflict do nothing`, [tables])
+  const rows = await r.query<{ kind: string; tbl: string; name: string; def: string }>(
+    `select kind, tbl, name, def from bench_dropped where tbl = any($1) order by kind, name`, [tables])
+  const indexes = rows.filter((x) => x.kind === 'index').map((x) => ({ name: x.name, def: x.def }))
+  const fks = rows.filter((x) => x.kind === 'fk').map((x) => ({ table: x.tbl, name: x.name, def: x.def }))
+  for (const f of fks) await r.exec(`alter table ${f.table} drop constraint if exists ${f.name}`)
+  for (const i of indexes) await r.exec(`drop index if exists ${i.name}`)
   return { indexes, fks }
 }
 
 export async function restoreIndexes(r: ScriptRunner, saved: Saved, log: Log) {
-  for (const i of saved.indexes) await timed(log, `index ${i.name}`, () => r.exec(i.def))
-  for (const f of saved.fks) await timed(log, `foreign key ${f.table}.${f.name}`, () => r.exec(`alter table ${f.table} add constraint ${f.name} ${f.def}`))
+  for (const i of saved.indexes) {
+    await timed(log, `index ${i.name}`, () => r.exec(i.def))
+    await r.query(`delete from bench_dropped where kind = 'index' and name = $1`, [i.name])
+  }
+  for (const f of saved.fks) {
+    await timed(log, `foreign key ${f.table}.${f.name}`, () => r.exec(`alter table ${f.table} add constraint ${f.name} ${f.def}`))
+    await r.query(`delete from bench_dropped where kind = 'fk' and name = $1`, [f.name])
+  }
 }
 
 /**

@@ -5,7 +5,7 @@ import { HttpError } from '../../platform/errors.ts'
 import { requirePermission } from '../../platform/guard.ts'
 import { childRegions } from '../../platform/regions.ts'
 import { lookups } from './http.ts'
-import { countCustomers, DEFAULT_COLUMNS, listCustomers, listQuerySchema, OPTIONAL_COLUMNS, type ListQuery } from './queries.ts'
+import { DEFAULT_COLUMNS, listCustomers, listQuerySchema, OPTIONAL_COLUMNS, type ListQuery } from './queries.ts'
 import { listSavedFilters } from './saved-filters.ts'
 import { isTimeout, parseTerm } from './search.ts'
 
@@ -35,14 +35,11 @@ const routes: FastifyPluginAsync = async (app) => {
     // a search term too short to use finds nothing; the page says why instead of showing everything
     const term = f.q === undefined ? null : parseTerm(f.q)
     let searchNote = term && !term.ok ? 'customerSearch.tooShort' : null
-    const listed = await Promise.all([
-      listCustomers(db, user, f), f.after ? Promise.resolve(null) : countCustomers(db, user, f)
-    ]).catch((e) => {
+    const { rows, next, count } = await listCustomers(db, user, f, { count: !f.after }).catch((e) => {
       if (!isTimeout(e)) throw e
       searchNote = 'customerSearch.timeout'
-      return [{ rows: [], next: null }, null] as const
+      return { rows: [], next: null, count: null }
     })
-    const [{ rows, next }, count] = listed
     const lk = await lookups(req)
     const cols = new Set<string>(f.cols ?? DEFAULT_COLUMNS)
     const data = { f, rows, next, count, lk, cols, searchNote, qs: filterQueryString(f), nextQs: next ? filterQueryString(f, { after: next }) : '' }

@@ -118,21 +118,29 @@ export function listQuery(db: Kysely<Database>, user: Principal, f: ListQuery) {
     .limit(PAGE_SIZE + 1)
 }
 
-export async function listCustomers(db: Kysely<Database>, user: Principal, f: ListQuery) {
+/**
+ * One page of the list; with `count`, the filter's capped count too, computed by the
+ * same statement (a scalar subquery the planner runs once): on the hottest page of the
+ * product a statement less is a round trip less to the database (with a search term,
+ * a whole transaction less), which costs more here than the count itself.
+ */
+export async function listCustomers(db: Kysely<Database>, user: Principal, f: ListQuery, opts: { count?: boolean } = {}) {
   const sort = f.sort ?? 'new'
-  const query = listQuery(db, user, f)
+  let query = listQuery(db, user, f)
+  if (opts.count) query = query.select(() => countQuery(db, user, f).as('filter_total'))
   const { rows } = await run(db, f, (db) => db.executeQuery(query))
   const more = rows.length > PAGE_SIZE
   const page = rows.slice(0, PAGE_SIZE)
   const last = page[page.length - 1]
   const next = more && last ? `${sort === 'name' ? last.name_initials : sort === 'grade' ? last.grade : ''}|${last.id}` : null
-  return { rows: page, next }
+  // no row on the first page: nothing matched, and no row carries the count
+  const total = opts.count ? Number((rows[0] as { filter_total?: number } | undefined)?.filter_total ?? 0) : null
+  for (const r of page) delete (r as { filter_total?: number }).filter_total
+  return { rows: page, next, count: total === null ? null : { n: Math.min(total, COUNT_CAP), capped: total > COUNT_CAP } }
 }
 
 /** exact up to COUNT_CAP, then "1000+": bounded work whatever the table size */
-export async function countCustomers(db: Kysely<Database>, user: Principal, f: ListQuery) {
-  const q = applyFilters(db.selectFrom('customers as c'), user, f)
-  const inner = q.select(sql`1`.as('x')).limit(COUNT_CAP + 1)
-  const r = await run(db, f, (db) => db.selectFrom(inner.as('t')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow())
-  return { n: Math.min(Number(r.n), COUNT_CAP), capped: Number(r.n) > COUNT_CAP }
+function countQuery(db: Kysely<Database>, user: Principal, f: ListQuery) {
+  const inner = applyFilters(db.selectFrom('customers as c'), user, f).select(sql`1`.as('x')).limit(COUNT_CAP + 1)
+  return db.selectFrom(inner.as('t')).select((eb) => sql<number>`${eb.fn.countAll()}::int`.as('n'))
 }

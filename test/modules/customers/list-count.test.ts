@@ -1,0 +1,43 @@
+// The count above the customer list ("共 N 个客户", or "超过 1000 个" past the cap):
+// it counts what the filter and the user's scope let through, also when the page
+// itself shows only the first 50, and 0 with the empty state when nothing matched.
+import { sql } from 'kysely'
+import t from 'tap'
+import { seedOffice, signIn, testApp } from '../../helpers/app.ts'
+import { createViaForm } from './helpers.ts'
+
+const countOf = (body: string) => /共 (\d+) 个客户/.exec(body)?.[1] ?? (/超过 (\d+) 个客户/.test(body) ? 'capped' : null)
+
+t.test('the list counts the filtered customers in the user\'s scope', async (t) => {
+  const app = await testApp(t)
+  const office = await seedOffice(app)
+  const rep = await signIn(app, 'rep')
+  const rep2 = await signIn(app, 'rep2')
+  const sup = await signIn(app, 'super')
+  await createViaForm(rep, { name: '上海计数甲公司', grade: 'A' })
+  await createViaForm(rep, { name: '上海计数乙公司', grade: 'B' })
+  await createViaForm(rep2, { name: '广州计数丙公司', grade: 'A' })
+  // 120 more of rep2's, straight into the table: more than one page of 50
+  await sql`insert into customers (code, customer_type, name, owner_id, grade, name_initials)
+    select 'A-8' || lpad(g::text, 5, '0'), 'A', '批量计数' || g, ${office.users.rep2.id}::int, 'C', 'pljs' || lpad(g::text, 5, '0')
+      from generate_series(1, 120) g`.execute(app.db)
+
+  t.equal(countOf((await rep.get('/customers')).body), '2', 'a rep counts his own customers only')
+  t.equal(countOf((await rep.get('/customers?grade=A')).body), '1', 'and only those the filter lets through')
+  t.equal(countOf((await rep2.get('/customers')).body), '121', 'all of them, though the page shows 50')
+  t.equal(countOf((await rep2.get('/customers?grade=C')).body), '120')
+  const search = await rep.get('/customers?q=' + encodeURIComponent('计数'))
+  t.equal(countOf(search.body), '2', 'a search counts its matches in the scope too')
+  const none = await rep.get('/customers?grade=E')
+  t.equal(countOf(none.body), '0', 'nothing matched: 0')
+  t.match(none.body, 'class="empty"', 'but the empty state')
+  const team = await sup.get('/customers')
+  t.ok(Number(countOf(team.body)) >= 123, 'the supervisor counts his department\'s')
+
+  // past the cap the count stops and says so, rather than counting a million rows
+  await sql`insert into customers (code, customer_type, name, owner_id, grade, name_initials)
+    select 'A-7' || lpad(g::text, 5, '0'), 'A', '大量' || g, ${office.users.rep2.id}::int, 'D', 'dl' || lpad(g::text, 5, '0')
+      from generate_series(1, 1000) g`.execute(app.db)
+  t.equal(countOf((await rep2.get('/customers')).body), 'capped', 'over 1,000: "more than 1000"')
+  t.equal(countOf((await rep2.get('/customers?grade=D')).body), '1000', 'exactly 1,000 is still counted')
+})
