@@ -16,52 +16,58 @@ export interface CallerMatch {
   full: boolean
 }
 
-export async function findByPhone(db: DB, digits: string, limit = 10) {
-  if (digits.length < 4) return []
+/** the numbers that match what was typed, newest customers first (live customers only) */
+function phoneQuery(db: DB, digits: string, limit: number) {
   // exact number first; then numbers that end with what was typed (a landline typed
   // without its area code). Both are read from the index on (last4, customer_id) that
   // also holds the number (0011_service_speed.sql), without a table row per candidate:
   // the exact number ends with itself, so "ends with" alone finds it too. Four to six
   // digits are a number's last digits: the newest customers first, so the index order
   // serves and the walk stops at `limit` live customers instead of sorting hundreds.
-  const long = digits.length >= 7
   let q = db.selectFrom('customer_phones as p')
     .innerJoin('customers as c', 'c.id', 'p.customer_id')
-    .select(['p.customer_id', 'p.contact_id', sql<boolean>`p.phone = ${digits}`.as('exact')])
     .where('c.deleted_at', 'is', null).where('c.merged_into', 'is', null)
     .where('p.last4', '=', digits.slice(-4))
-  if (long) q = q.where('p.phone', 'like', `%${digits}`).orderBy(sql`p.phone = ${digits}`, 'desc')
-  return q.orderBy('p.customer_id', 'desc').limit(limit).execute()
+  if (digits.length >= 7) q = q.where('p.phone', 'like', `%${digits}`).orderBy(sql`p.phone = ${digits}`, 'desc')
+  return q.orderBy('p.customer_id', 'desc').limit(limit)
+}
+
+export async function findByPhone(db: DB, digits: string, limit = 10) {
+  if (digits.length < 4) return []
+  return phoneQuery(db, digits, limit).select(['p.customer_id', 'p.contact_id']).execute()
 }
 
 export async function lookupCaller(db: DB, user: Principal, raw: string) {
   const digits = normalizePhone(raw)
+  // the matches with their customer, owner, contact and whether the user may see the
+  // customer in full, in one statement: the call screen asks on every number typed
   const [hits, dnc] = await Promise.all([
-    findByPhone(db, digits),
+    digits.length < 4 ? [] : phoneQuery(db, digits, 10)
+      .leftJoin('users as o', 'o.id', 'c.owner_id')
+      .leftJoin('contacts as k', 'k.id', 'p.contact_id')
+      .select(['c.id', 'c.code', 'c.name', 'c.grade', 'c.status', 'c.phone', 'o.name as owner_name',
+        'k.id as contact_id', 'k.name as contact_name', 'k.mobile', 'k.office_phone', inScope(user, 'c.owner_id').as('full')])
+      .execute(),
     digits.length >= 4 ? db.selectFrom('dnc_numbers').select(['phone_display', 'reason']).where('phone', '=', digits).where('enabled', '=', true).executeTakeFirst() : undefined
   ])
-  const customerIds = [...new Set(hits.map((h) => h.customer_id))].slice(0, 5)
-  if (!customerIds.length) return { digits, matches: [] as CallerMatch[], dnc, details: new Map<number, Awaited<ReturnType<typeof callerDetails>>>(), unknownRequests: await unknownCallerRequests(db, user, digits) }
-  const [customers, contacts, visible] = await Promise.all([
-    db.selectFrom('customers as c').leftJoin('users as o', 'o.id', 'c.owner_id')
-      .select(['c.id', 'c.code', 'c.name', 'c.grade', 'c.status', 'c.phone', 'o.name as owner_name']).where('c.id', 'in', customerIds).execute(),
-    db.selectFrom('contacts').select(['id', 'customer_id', 'name', 'mobile', 'office_phone'])
-      .where('id', 'in', hits.map((h) => h.contact_id).filter((x): x is number => !!x).concat([0])).execute(),
-    db.selectFrom('customers').select('id').where('id', 'in', customerIds).where(inScope(user, 'customers.owner_id')).execute()
-  ])
-  const canSee = new Set(visible.map((v) => v.id))
   const matches: CallerMatch[] = []
-  for (const id of customerIds) {
-    const c = customers.find((x) => x.id === id)
-    if (!c) continue
-    const hit = hits.find((h) => h.customer_id === id && h.contact_id) ?? hits.find((h) => h.customer_id === id)
-    const k = hit?.contact_id ? contacts.find((x) => x.id === hit.contact_id) ?? null : null
-    matches.push({ customer: c, contact: k ? { id: k.id, name: k.name, mobile: k.mobile, office_phone: k.office_phone } : null, full: canSee.has(id) })
+  for (const h of hits) {
+    const seen = matches.find((m) => m.customer.id === h.id)
+    // a customer found by several numbers: the first with a contact names the caller
+    if (seen) { if (!seen.contact && h.contact_id) seen.contact = contactOf(h); continue }
+    if (matches.length === 5) continue
+    const { id, code, name, grade, status, phone, owner_name } = h
+    matches.push({ customer: { id, code, name, grade, status, phone, owner_name }, contact: contactOf(h), full: !!h.full })
   }
-  const details = new Map<number, Awaited<ReturnType<typeof callerDetails>>>()
+  if (!matches.length) return { digits, matches, dnc, details: new Map<number, Awaited<ReturnType<typeof callerDetails>>>(), unknownRequests: await unknownCallerRequests(db, user, digits) }
   // history only for the customers the user may see in full, and only when few matched
-  for (const m of matches.filter((m) => m.full).slice(0, 3)) details.set(m.customer.id, await callerDetails(db, user, m.customer.id))
+  const shown = matches.filter((m) => m.full).slice(0, 3)
+  const details = new Map(await Promise.all(shown.map(async (m) => [m.customer.id, await callerDetails(db, user, m.customer.id)] as const)))
   return { digits, matches, dnc, details, unknownRequests: [] as Awaited<ReturnType<typeof unknownCallerRequests>> }
+}
+
+function contactOf(h: { contact_id: number | null; contact_name: string | null; mobile: string | null; office_phone: string | null }): CallerMatch['contact'] {
+  return h.contact_id ? { id: h.contact_id, name: h.contact_name!, mobile: h.mobile, office_phone: h.office_phone } : null
 }
 
 /** open requests, the last five interactions and due appointments of one customer */
