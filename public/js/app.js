@@ -31,13 +31,16 @@
     }
     // Enter in a field with data-enter-next="#next" (the call screen's phone) looks up at
     // once (htmx "search" trigger) and moves on to the next field of the work, rather
-    // than submitting a half-filled form.
-    var next = e.key === 'Enter' && !e.altKey && !e.shiftKey && e.target.getAttribute && e.target.getAttribute('data-enter-next')
+    // than submitting a half-filled form; in a field with data-enter-search (a search box
+    // inside the call form) it searches at once and stays there.
+    var t = e.target
+    if (e.key !== 'Enter' || e.altKey || e.shiftKey || !t.getAttribute) return
+    var next = t.getAttribute('data-enter-next')
     var to = next && document.querySelector(next)
-    if (to) {
+    if (to || t.hasAttribute('data-enter-search')) {
       e.preventDefault()
-      e.target.dispatchEvent(new Event('search'))
-      to.focus()
+      t.dispatchEvent(new Event('search'))
+      if (to) to.focus()
     }
   })
 

@@ -144,6 +144,23 @@ t.test('an unknown number: quick creation offered, or the call logged without a 
   t.match(props, zh('service.noCustomer'), 'logged without a customer')
 })
 
+t.test('Enter in the knowledge-base box searches there and saves nothing', async (t) => {
+  await page.goto('/service/calls/new')
+  await kb.type(caller)
+  await kb.press('Enter')
+  await kb.type('询问退货流程')
+  await kb.press('Alt+b')
+  t.equal(await focused(page), 'kb_q', 'Alt+B: the knowledge-base search')
+  await kb.type('退货')
+  // the form around the box is complete enough to save: Enter must search, not save it
+  await kb.press('Enter')
+  await page.locator('#kb-results .kb-none').waitFor()
+  t.equal(where(page), '/service/calls/new', 'still on the call screen, nothing saved')
+  t.equal(await focused(page), 'kb_q', 'the cursor stays in the search box')
+  await Promise.all([page.waitForURL(savedRequest), kb.press('Control+Enter')])
+  t.match(await text(page, 'main'), '询问退货流程', 'Ctrl+Enter saves the request')
+})
+
 t.test('the agent never needed the mouse, and nothing went wrong behind the scenes', async (t) => {
   t.equal(await page.evaluate(() => Number(sessionStorage.getItem('kehu.e2e.mouse') ?? 0)), 0, 'no mouse press on the agent\'s pages')
   for (const [who, tab] of Object.entries({ admin: adminTab, supervisor, agent })) {
