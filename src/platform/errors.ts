@@ -2,11 +2,17 @@
 // log gets the detail. htmx requests get the same message as a small fragment.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { translator } from './i18n.ts'
 import { wantsFragment } from './render.ts'
 
-/** An expected refusal: status + locale key, rendered as an error page. */
+/**
+ * An expected refusal: status + locale key, rendered as an error page. `labels` are
+ * parameters that are locale keys themselves (a status, a kind): the page shows them
+ * in the user's language, not as the codes the service layer knows them by.
+ */
 export class HttpError extends Error {
-  constructor(public status: number, public key: string, public params?: Record<string, string | number>) { super(key) }
+  constructor(public status: number, public key: string, public params?: Record<string, string | number>,
+    public labels?: Record<string, string>) { super(key) }
 }
 
 export const notFound = () => new HttpError(404, 'errors.notFound')
@@ -23,7 +29,9 @@ export default fp(async (app) => {
   app.setErrorHandler((err: FastifyError | HttpError, req, reply) => {
     if (err instanceof HttpError) {
       if (err.status >= 500) req.log.error(err)
-      return errorPage(req, reply, err.status, err.key, err.params)
+      const t = translator(req.lang)
+      const labels = Object.fromEntries(Object.entries(err.labels ?? {}).map(([k, key]) => [k, t(key)]))
+      return errorPage(req, reply, err.status, err.key, err.labels ? { ...err.params, ...labels } : err.params)
     }
     const status = (err as FastifyError).statusCode ?? 500
     if (status === 413) return errorPage(req, reply, 413, 'errors.tooLarge')

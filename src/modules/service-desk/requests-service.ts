@@ -127,7 +127,7 @@ async function conflict(trx: Tx, id: number): Promise<never> {
 
 export async function transition(db: DB, actor: Actor, user: Principal, id: number, version: number, to: RequestStatus, note?: string, answer?: string) {
   const before = await getRequest(db, user, id)
-  if (!TRANSITIONS[before.status].includes(to)) throw new HttpError(422, 'service.errors.illegalTransition', { from: before.status, to })
+  if (!TRANSITIONS[before.status].includes(to)) throw new HttpError(422, 'service.errors.illegalTransition', {}, { from: `service.status.${before.status}`, to: `service.status.${to}` })
   if (to === 'answered' && !(answer ?? before.answer)) throw new FormError({ answer: { key: 'service.errors.answerRequired' } })
   return db.transaction().execute(async (trx) => {
     const now = new Date()

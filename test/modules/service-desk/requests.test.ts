@@ -39,7 +39,7 @@ t.test('numbers, due time by priority, and the status flow with who and when', a
 
   const illegal = await assertUnchanged(t, app, TABLES, () => post(agent, { version: v1, to: 'archived' }), 'received → archived changes nothing')
   t.equal(illegal.statusCode, 422)
-  t.match(illegal.body, msg('service.errors.illegalTransition', { from: 'received', to: 'archived' }))
+  t.match(illegal.body, msg('service.errors.illegalTransition', { from: '受理', to: '归档' }), 'the statuses by their names')
 
   const start = await auditOf(app, () => post(agent, { version: v1, to: 'in_progress', note: '开始处理', answer: '' }))
   t.equal(start.result.statusCode, 303)
