@@ -90,6 +90,9 @@ t.test('customer search', async (t) => {
     t.equal(lower.ids[0], huawei, 'in lower case too')
     // every code shares its prefix (A-0000…), so the fragment finds several; the exact one leads
     t.ok(r.ids.length >= 1)
+    const digits = code.replace(/\D/g, '')
+    t.equal(digits.length, 6, 'a code has six digits')
+    t.ok((await find(boss, digits)).ids.includes(huawei), 'its six digits alone find it too, though they read as a phone fragment')
   })
 
   t.test('exact code and phone rank first', async (t) => {
