@@ -6,6 +6,7 @@
 import { PassThrough } from 'node:stream'
 import { sql } from 'kysely'
 import { xlsxSink } from '../src/platform/spreadsheet.ts'
+import { withoutFkChecks } from './seed.ts'
 import type { Target } from './targets.ts'
 import { COMMON_STEMS, REGIONS, SURNAMES, GIVEN, TRADES } from './vocab.ts'
 
@@ -144,12 +145,14 @@ async function removeImported(ctx: Ctx, maxId: number) {
   const r = await ctx.target.store.runner()
   try {
     if (ctx.target.kind === 'postgres') await r.exec('set statement_timeout = 0')
-    await r.query('delete from customer_phones where customer_id > $1', [maxId])
-    await r.query('delete from customer_timeline where customer_id > $1', [maxId])
-    await r.query('delete from communications where customer_id > $1', [maxId])
-    await r.query('update customers set main_contact_id = null where id > $1', [maxId])
-    await r.query('delete from contacts where customer_id > $1', [maxId])
-    await r.query('delete from customers where id > $1', [maxId])
+    await withoutFkChecks(r, async () => {
+      await r.query('delete from customer_phones where customer_id > $1', [maxId])
+      await r.query('delete from customer_timeline where customer_id > $1', [maxId])
+      await r.query('delete from communications where customer_id > $1', [maxId])
+      await r.query('update customers set main_contact_id = null where id > $1', [maxId])
+      await r.query('delete from contacts where customer_id > $1', [maxId])
+      await r.query('delete from customers where id > $1', [maxId])
+    })
     await r.exec('delete from import_jobs; vacuum analyze customers, contacts, customer_phones, customer_timeline')
   } finally {
     await r.release()

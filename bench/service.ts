@@ -18,6 +18,7 @@
 // every run starts from the seeded data; today's appointments are brought up to date.
 import { sql } from 'kysely'
 import { freshenAppointments } from './seed-service.ts'
+import { withoutFkChecks } from './seed.ts'
 import { csrfOf, FORM_TOKEN, p95AtMost, ratioAtLeast, signIn, type Scenario } from './scenario.ts'
 import type { Target } from './targets.ts'
 import { REQUEST_TEMPLATES } from './vocab.ts'
@@ -44,10 +45,12 @@ export async function removeSaves(target: Target) {
   const r = await target.store.runner()
   try {
     if (target.kind === 'postgres') await r.exec('set statement_timeout = 0')
-    await r.query(`delete from customer_timeline where id > $1 and kind like 'request.%'`, [timeline])
-    await r.query('delete from request_followups where request_id > $1', [requests])
-    await r.query('delete from request_articles where request_id > $1', [requests])
-    await r.query('delete from service_requests where id > $1', [requests])
+    await withoutFkChecks(r, async () => {
+      await r.query(`delete from customer_timeline where id > $1 and kind like 'request.%'`, [timeline])
+      await r.query('delete from request_followups where request_id > $1', [requests])
+      await r.query('delete from request_articles where request_id > $1', [requests])
+      await r.query('delete from service_requests where id > $1', [requests])
+    })
     await r.exec(`delete from form_tokens where user_id in (select id from users where login like 'bench-agent-%')`)
   } finally {
     await r.release()
