@@ -29,6 +29,8 @@ declare module 'fastify' {
     secret: Buffer
     setupDone(): boolean
     markSetupDone(): void
+    /** server.ts sets it on SIGTERM: new requests get 503 while accepted connections drain */
+    draining: boolean
   }
 }
 
@@ -99,7 +101,12 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.decorate('markSetupDone', () => { setup = true })
   app.addHook('onClose', async () => { await store.close() })
 
-  app.addHook('onRequest', async (req, reply) => { reply.header('X-Request-Id', req.id) })
+  app.decorate('draining', false)
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('X-Request-Id', req.id)
+    // shutting down (server.ts): a request that arrives now is told to go elsewhere
+    if (app.draining) return reply.code(503).header('Connection', 'close').header('Retry-After', '5').type('text/plain; charset=utf-8').send('Restarting / 正在重启')
+  })
 
   await app.register(cookie)
   // One value per field: a repeated name stays an array and the form schema refuses

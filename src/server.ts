@@ -1,5 +1,6 @@
 // Reads config, builds the app, listens; on SIGTERM/SIGINT stops taking requests,
 // finishes the ones in flight, closes the database (PGlite checkpoints) and exits.
+import type { Server } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { ConfigError, loadConfig } from './config.ts'
 import { assertDataDirFree, DataDirLockedError } from './db/lock.ts'
@@ -39,6 +40,11 @@ export async function start(env = process.env, opts: StartOptions = {}) {
     app.log.info({ signal }, 'shutting down')
     const force = setTimeout(() => { app.log.error('shutdown timed out'); process.exit(1) }, 10_000)
     force.unref()
+    // Connections the kernel has already taken but the server has not accepted yet (a
+    // busy event loop) would be reset when the listener closes, requests and all: keep
+    // accepting, answering 503, until none has come for 200 ms (3 s at most), then close.
+    app.draining = true
+    await quiet(app.server, 200, 3000)
     await app.close()
     process.exit(0)
   }
@@ -55,6 +61,22 @@ export async function start(env = process.env, opts: StartOptions = {}) {
   const where = config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`
   app.log.info(`Kehu is ready at http://localhost:${config.port} (${where})`)
   return app
+}
+
+/** resolves once `server` has had no new connection for `ms`, or after `max` ms */
+function quiet(server: Server, ms: number, max: number): Promise<void> {
+  return new Promise((resolve) => {
+    const start = Date.now()
+    let last = start
+    const seen = () => { last = Date.now() }
+    server.on('connection', seen)
+    const check = setInterval(() => {
+      if (Date.now() - last < ms && Date.now() - start < max) return
+      clearInterval(check)
+      server.off('connection', seen)
+      resolve()
+    }, 25)
+  })
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await start()
