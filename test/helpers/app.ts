@@ -72,6 +72,33 @@ export function baseConfig(overrides: Partial<Config> = {}): Config {
   return { ...loadConfig({ LOG_LEVEL: 'silent' }), ...overrides }
 }
 
+/**
+ * Drops a test's database. WITH (FORCE) ends connections a failed test left open, but a
+ * role that is not a superuser (CI's) may not end an autovacuum worker that happens to
+ * be in the database (42501): a plain DROP then stops the worker itself, and is tried
+ * again while the database is still in use (55006).
+ */
+async function dropTestDatabase(url: string, name: string) {
+  const a = new pg.Client({ connectionString: url })
+  await a.connect()
+  try {
+    await a.query(`drop database if exists ${name} with (force)`)
+  } catch (e) {
+    if ((e as { code?: string }).code !== '42501') throw e
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await a.query(`drop database if exists ${name}`)
+        break
+      } catch (e2) {
+        if ((e2 as { code?: string }).code !== '55006' || attempt === 20) throw e2
+        await new Promise((r) => setTimeout(r, 250))
+      }
+    }
+  } finally {
+    await a.end()
+  }
+}
+
 /** A fresh migrated database (PGlite, or a new database on DATABASE_URL's server). */
 export async function freshStore(t: Teardown, config: Config): Promise<{ store: Store; config: Config }> {
   const url = process.env.DATABASE_URL
@@ -89,10 +116,7 @@ export async function freshStore(t: Teardown, config: Config): Promise<{ store: 
     await migrate(store)
     t.teardown(async () => {
       await store.close().catch(() => {})
-      const a = new pg.Client({ connectionString: url })
-      await a.connect()
-      await a.query(`drop database if exists ${name} with (force)`)
-      await a.end()
+      await dropTestDatabase(url, name)
     })
     return { store, config: cfg }
   }
