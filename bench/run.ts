@@ -175,7 +175,7 @@ function report(target: Target, rows: Row[], extra: string[], machine: string): 
       `${checks.map((c) => c[0]).join(', ') || '–'} | ${checks.length ? checks.every((c) => c[1]) ? 'yes' : `**no** (${checks.filter((c) => !c[1]).map((c) => c[0]).join(', ')})` : '–'} |`)
   }
   lines.push('', 'Latencies in ms, measured by the load driver per response (loaded, paced) and with a µs timer (1-user). ' +
-    'Paced: the same connections at that many requests a second in all, after the loaded run. ' +
+    'Paced: as many agents as connections, each on a connection of his own sending one request at a time at random moments, that many requests a second in all, after the loaded run (timed like the single user). ' +
     '"× baseline" divides by the mean req/s of the two runs of the scenario\'s baseline (first and last): `baseline` for the customer ' +
     'scenarios and the service reads, `baseline-save` for `request-save`.')
   if (extra.length) lines.push('', ...extra)
