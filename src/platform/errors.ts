@@ -15,6 +15,12 @@ export class HttpError extends Error {
     public labels?: Record<string, string>) { super(key) }
 }
 
+/** label parameters (locale keys) in the user's language */
+function translated(req: FastifyRequest, labels: Record<string, string>) {
+  const t = translator(req.lang)
+  return Object.fromEntries(Object.entries(labels).map(([k, key]) => [k, t(key)]))
+}
+
 export const notFound = () => new HttpError(404, 'errors.notFound')
 export const forbidden = () => new HttpError(403, 'errors.forbidden')
 
@@ -29,9 +35,7 @@ export default fp(async (app) => {
   app.setErrorHandler((err: FastifyError | HttpError, req, reply) => {
     if (err instanceof HttpError) {
       if (err.status >= 500) req.log.error(err)
-      const t = translator(req.lang)
-      const labels = Object.fromEntries(Object.entries(err.labels ?? {}).map(([k, key]) => [k, t(key)]))
-      return errorPage(req, reply, err.status, err.key, err.labels ? { ...err.params, ...labels } : err.params)
+      return errorPage(req, reply, err.status, err.key, err.labels ? { ...err.params, ...translated(req, err.labels) } : err.params)
     }
     const status = (err as FastifyError).statusCode ?? 500
     if (status === 413) return errorPage(req, reply, 413, 'errors.tooLarge')

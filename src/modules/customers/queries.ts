@@ -135,7 +135,7 @@ export async function listCustomers(db: Kysely<Database>, user: Principal, f: Li
     // With a term and a count, the page and the count would each run the search as a
     // subquery of their own: it is found once, first, and both read its ids (a common
     // word's search is most of the cost of such a page).
-    const ids = f.q !== undefined && opts.count ? await searchIds(db, user, f) : undefined
+    const ids = f.q !== undefined && opts.count ? await findSearchIds(db, user, f) : undefined
     let query = listQuery(db, user, f, ids)
     if (opts.count) query = query.select(() => countQuery(db, user, f, ids).as('filter_total'))
     return db.executeQuery(query)
@@ -157,7 +157,7 @@ function countQuery(db: Kysely<Database>, user: Principal, f: ListQuery, ids?: n
 }
 
 /** the search term's candidate ids in the user's scope ([] when the term cannot match) */
-async function searchIds(db: Kysely<Database>, user: Principal, f: ListQuery): Promise<number[]> {
+async function findSearchIds(db: Kysely<Database>, user: Principal, f: ListQuery): Promise<number[]> {
   const ids = searchIdsSql(user, f.q!, { deleted: !!f.deleted })
   if (!ids) return []
   const { rows } = await sql<{ id: number }>`${ids}`.execute(db)

@@ -16,7 +16,7 @@ export async function nextDailyNumber(db: DB, kind: string, prefix: string, time
   // (inside a caller's transaction the setting would last for all of it: there it stays as it is)
   const own = !db.isTransaction
   const { rows } = await sql<{ n: number }>`
-    with no_wait as (select set_config('synchronous_commit', case when ${own} then 'off' else current_setting('synchronous_commit') end, true))
+    with no_wait as (${own ? sql`select set_config('synchronous_commit', 'off', true)` : sql`select 1`})
     insert into daily_counters (kind, day, n) select ${kind}, ${day}::date, 1 from no_wait
     on conflict (kind, day) do update set n = daily_counters.n + 1
     returning n`.execute(db)
