@@ -1,9 +1,7 @@
 // One Kysely instance over either a PostgreSQL server (pg) or embedded PGlite.
 // Both speak the same SQL, so the rest of the app never asks which one it has.
 import { Kysely, PostgresDialect } from 'kysely'
-import pg from 'pg'
-import { PGlite } from '@electric-sql/pglite'
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
+import type { PGlite } from '@electric-sql/pglite'
 import type { Config } from '../config.ts'
 import type { Database } from './types.ts'
 import { SerialPGliteDialect } from './pglite-serial.ts'
@@ -30,15 +28,18 @@ export interface Store {
 // int8 counts as numbers (our counts fit), dates as 'YYYY-MM-DD' strings: a JS Date
 // at local midnight shifts the day when shown in another time zone.
 const INT8 = 20, DATE = 1082
-pg.types.setTypeParser(INT8, (v) => Number(v))
-pg.types.setTypeParser(DATE, (v) => v)
 
+// Each driver is loaded only when it is used: a process runs on one of them, and the
+// other's modules (PGlite's above all) cost start-up time for nothing.
 export async function openStore(config: Config): Promise<Store> {
   if (config.databaseUrl) return openPostgres(config)
   return openPglite(config)
 }
 
 async function openPostgres(config: Config): Promise<Store> {
+  const { default: pg } = await import('pg')
+  pg.types.setTypeParser(INT8, (v) => Number(v))
+  pg.types.setTypeParser(DATE, (v) => v)
   const pool = new pg.Pool({
     connectionString: config.databaseUrl,
     max: config.poolSize,
@@ -73,6 +74,7 @@ async function openPglite(config: Config): Promise<Store> {
   const release = config.memoryDb ? () => {} : acquireLock(config.dataDir)
   let pglite: PGlite
   try {
+    const [{ PGlite }, { pg_trgm }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite/contrib/pg_trgm')])
     pglite = await PGlite.create(config.memoryDb ? undefined : config.dataDir, {
       extensions: { pg_trgm },
       loadDataDir: config.pgliteLoadFrom,

@@ -12,7 +12,6 @@
 // from one user's row to another's.
 import crypto from 'node:crypto'
 import { Secret, TOTP } from 'otpauth'
-import QRCode from 'qrcode'
 import { sql } from 'kysely'
 import type { Config } from '../../config.ts'
 import type { DB } from '../../db/index.ts'
@@ -82,6 +81,8 @@ export function otpauthUri(issuer: string, login: string, base32: string): strin
 
 /** The QR code as an SVG data URI, drawn here: nothing is fetched from the internet. */
 export async function qrDataUri(text: string): Promise<string> {
+  // loaded here, not at start-up: only the enrolment page draws a code
+  const { default: QRCode } = await import('qrcode')
   const svg = await QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 })
   return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`
 }

@@ -1,7 +1,8 @@
 // The knowledge base (知识库): articles agents read out on the phone and link to
 // requests. Bodies are HTML typed by supervisors, so they are sanitised on save
 // against a strict allow-list and only the sanitised copy is ever stored or shown.
-import sanitizeHtml from 'sanitize-html'
+import { createRequire } from 'node:module'
+import type SanitizeHtml from 'sanitize-html'
 import { sql, type Kysely } from 'kysely'
 import { z } from 'zod'
 import type { DB } from '../../db/index.ts'
@@ -28,13 +29,19 @@ export type ArticleInput = z.output<typeof articleSchema>
 
 export const versionSchema = z.object({ version: z.coerce.number().int().positive().max(2_147_483_647) })
 
-function cell(tagName: string, attribs: sanitizeHtml.Attributes) {
-  const out: sanitizeHtml.Attributes = {}
+// sanitize-html (CommonJS, with its HTML parser) is required on the first article
+// saved, not at start-up: most processes never save one.
+const require = createRequire(import.meta.url)
+let sanitizer: typeof SanitizeHtml | undefined
+const sanitizeHtml = () => (sanitizer ??= require('sanitize-html') as typeof SanitizeHtml)
+
+function cell(tagName: string, attribs: SanitizeHtml.Attributes) {
+  const out: SanitizeHtml.Attributes = {}
   for (const k of ['colspan', 'rowspan']) if (/^[1-9]\d?$/.test(attribs[k] ?? '')) out[k] = attribs[k]
   return { tagName, attribs: out }
 }
 
-const ALLOWED: sanitizeHtml.IOptions = {
+const allowed = (): SanitizeHtml.IOptions => ({
   allowedTags: ['p', 'h2', 'h3', 'h4', 'ul', 'ol', 'li', 'b', 'strong', 'i', 'em', 'u', 'a', 'br', 'blockquote', 'code', 'pre',
     'table', 'thead', 'tbody', 'tfoot', 'tr', 'th', 'td', 'caption'],
   allowedAttributes: { a: ['href', 'rel'], td: ['colspan', 'rowspan'], th: ['colspan', 'rowspan'] },
@@ -46,14 +53,15 @@ const ALLOWED: sanitizeHtml.IOptions = {
   // keeps colspan/rowspan only as small numbers
   transformTags: {
     h1: 'h2', h5: 'h4', h6: 'h4',
-    a: sanitizeHtml.simpleTransform('a', { rel: 'noopener noreferrer' }),
+    a: sanitizeHtml().simpleTransform('a', { rel: 'noopener noreferrer' }),
     td: cell, th: cell
   }
-}
+})
+let ALLOWED: SanitizeHtml.IOptions | undefined
 
 /** the HTML that may be stored and shown: everything outside the allow-list removed */
 export function sanitizeBody(html: string): string {
-  return sanitizeHtml(html, ALLOWED).trim()
+  return sanitizeHtml()(html, (ALLOWED ??= allowed())).trim()
 }
 
 const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" }
@@ -61,7 +69,7 @@ const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>
 /** the plain text of sanitised HTML, blocks on their own lines, for search and snippets */
 export function plainText(cleanHtml: string): string {
   const spaced = cleanHtml.replace(/<br \/>|<\/(p|h2|h3|h4|li|tr|blockquote|pre|caption)>/g, '$&\n').replace(/<\/t[dh]>/g, '$& ')
-  return sanitizeHtml(spaced, { allowedTags: [], allowedAttributes: {} })
+  return sanitizeHtml()(spaced, { allowedTags: [], allowedAttributes: {} })
     .replace(/&(amp|lt|gt|quot|#39);/g, (m) => ENTITIES[m])
     .replace(/[ \t\u00a0]+/g, ' ').replace(/ *\n[\s]*/g, '\n').trim()
 }
