@@ -107,6 +107,11 @@ t.test('customer export', async (t) => {
     const wb = new ExcelJS.Workbook()
     await wb.xlsx.load(res.body as never)
     t.equal(wb.worksheets[0].getRow(1).font?.bold, true, 'bold header')
+    // the number format makes Excel show a date, not a serial number, and keep a phone as text
+    const sheetRow = wb.worksheets[0].getRow(rows.indexOf(row) + 1)
+    t.equal(sheetRow.getCell(head.indexOf('信息登记日期') + 1).numFmt, 'yyyy-mm-dd', 'a date cell is formatted as a date')
+    t.equal(sheetRow.getCell(head.indexOf('录入时间') + 1).numFmt, 'yyyy-mm-dd hh:mm', 'a timestamp cell as date and time')
+    t.equal(sheetRow.getCell(head.indexOf('电话') + 1).numFmt, '@', 'a phone cell as text')
     t.equal((await auditRows(app, { action: 'export' })).at(-1)!.changes && ((await auditRows(app, { action: 'export' })).at(-1)!.changes as { format: string }).format, 'xlsx')
   })
 
