@@ -45,19 +45,33 @@ async function batch(db: DB, user: Principal, f: ListQuery, after: { v: string; 
 }
 export type ExportRow = Awaited<ReturnType<typeof batch>>[number]
 
-/** Every row of the filter, batch by batch (keyset on the list's sort), up to `max` rows. */
+/**
+ * Every row of the filter, batch by batch (keyset on the list's sort), up to `max` rows.
+ * The next batch is asked for as soon as one arrives, so the database reads it while
+ * the caller turns the one in hand into a sheet: on two cores an XLSX export of
+ * 100,000 rows spends most of its time in each of the two.
+ */
 export async function* filteredCustomers(db: DB, user: Principal, f: ListQuery, max = Infinity): AsyncGenerator<ExportRow[]> {
-  let after: { v: string; id: number } | null = null
   let seen = 0
-  while (seen < max) {
+  const ask = (after: { v: string; id: number } | null) => {
     const want = Math.min(EXPORT_BATCH, max - seen)
-    const rows = await batch(db, user, f, after, want)
-    if (!rows.length) return
-    seen += rows.length
-    yield rows
-    if (rows.length < want) return
-    const last = rows[rows.length - 1]
-    after = { v: f.sort === 'name' ? last.name_initials : f.sort === 'grade' ? last.grade : '', id: last.id }
+    return batch(db, user, f, after, want).then((rows) => ({ rows, want }))
+  }
+  let next: ReturnType<typeof ask> | null = ask(null)
+  try {
+    while (next) {
+      const { rows, want } = await next
+      seen += rows.length
+      next = null
+      if (rows.length === want && seen < max) {
+        const last = rows[rows.length - 1]
+        next = ask({ v: f.sort === 'name' ? last.name_initials : f.sort === 'grade' ? last.grade : '', id: last.id })
+      }
+      if (rows.length) yield rows
+    }
+  } finally {
+    // a caller that stops early (the download was cancelled) leaves a read in flight
+    next?.catch(() => {})
   }
 }
 
