@@ -144,7 +144,9 @@ async function benchTarget(target: Target): Promise<{ rows: Row[]; extra: string
     r.ratio = bases.length ? r.result.rps / (bases.reduce((a, b) => a + b, 0) / bases.length) : null
   }
   const extra: string[] = []
-  if (!ONLY || ONLY.test('io')) extra.push(...await ioScenarios({ appUrl, cookies, target, log }))
+  // BENCH_ONLY=io runs all three; export-xlsx, export-csv or import-xlsx one of them
+  const io = (name: string) => !ONLY || ONLY.test('io') || ONLY.test(name)
+  if (['export-xlsx', 'export-csv', 'import-xlsx'].some(io)) extra.push(...await ioScenarios({ appUrl, cookies, target, log }, io))
   await baseline.close()
   await app.close()
   return { rows, extra }
