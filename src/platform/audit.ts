@@ -43,11 +43,16 @@ export interface AuditEntry {
 }
 
 export async function audit(db: Kysely<Database>, actor: Actor, e: AuditEntry) {
+  await db.insertInto('audit_log').values(auditValues(actor, e)).execute()
+}
+
+/** The audit row of an entry, for a service that writes it inside a statement of its own (see createRequest). */
+export function auditValues(actor: Actor, e: AuditEntry) {
   const changes = e.before !== undefined || e.after !== undefined ? diff(e.before, e.after) : e.detail ?? null
-  await db.insertInto('audit_log').values({
+  return {
     user_id: actor.userId, user_name: actor.userName, ip: actor.ip, request_id: actor.requestId,
     action: e.action, entity: e.entity, entity_id: e.entityId == null ? null : String(e.entityId),
     summary: e.summary?.slice(0, 300) ?? null,
     changes: changes === null ? null : JSON.stringify(changes)
-  }).execute()
+  }
 }
