@@ -2,7 +2,7 @@
 // row and its audit row commit or roll back together. Changes are stored per field
 // as [before, after]; secrets never enter the log.
 import type { FastifyRequest } from 'fastify'
-import type { Kysely } from 'kysely'
+import { sql, type Kysely, type QueryCreator } from 'kysely'
 import type { Database } from '../db/types.ts'
 
 const SECRET_FIELDS = new Set(['password_hash', 'totp_secret', 'password', 'csrf', 'id_hash'])
@@ -46,8 +46,21 @@ export async function audit(db: Kysely<Database>, actor: Actor, e: AuditEntry) {
   await db.insertInto('audit_log').values(auditValues(actor, e)).execute()
 }
 
-/** The audit row of an entry, for a service that writes it inside a statement of its own (see createRequest). */
-export function auditValues(actor: Actor, e: AuditEntry) {
+/**
+ * The audit row of a record inserted by the same statement, for a service that writes a
+ * record and its audit row in one round trip (createRequest): an INSERT … SELECT over
+ * the statement's CTE `from`, whose `id` becomes the entity id. Use it as a CTE of its
+ * own: `.with('audit', (q) => auditFrom(q, actor, entry, 'r'))`.
+ */
+export function auditFrom<DB extends Database>(q: QueryCreator<DB>, actor: Actor, e: Omit<AuditEntry, 'entityId'>, from: string) {
+  const v = auditValues(actor, e)
+  return q.insertInto('audit_log')
+    .columns(['user_id', 'user_name', 'ip', 'request_id', 'action', 'entity', 'entity_id', 'summary', 'changes'])
+    .expression(sql`select ${v.user_id}::int, ${v.user_name}::text, ${v.ip}::text, ${v.request_id}::text, ${v.action}::text,
+      ${v.entity}::text, ${sql.ref(`${from}.id`)}::text, ${v.summary}::text, ${v.changes}::jsonb from ${sql.table(from)}`)
+}
+
+function auditValues(actor: Actor, e: AuditEntry) {
   const changes = e.before !== undefined || e.after !== undefined ? diff(e.before, e.after) : e.detail ?? null
   return {
     user_id: actor.userId, user_name: actor.userName, ip: actor.ip, request_id: actor.requestId,

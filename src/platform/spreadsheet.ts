@@ -4,15 +4,12 @@
 // without mojibake; an RFC 6266 Content-Disposition for Chinese file names.
 // Reading uploaded spreadsheets is in spreadsheet-read.ts.
 import { once } from 'node:events'
-import { createRequire } from 'node:module'
 import { PassThrough, type Writable } from 'node:stream'
 import type ExcelJSModule from 'exceljs'
+import { lazyRequire } from './lazy.ts'
 
-// exceljs (a CommonJS package) is required on the first workbook, not at start-up:
-// loading it takes over half a second, and most processes never write a workbook.
-const require = createRequire(import.meta.url)
-let excel: typeof ExcelJSModule | undefined
-const ExcelJS = () => (excel ??= require('exceljs') as typeof ExcelJSModule)
+// loaded on the first workbook: it takes over half a second, and most processes never write one
+const ExcelJS = lazyRequire<typeof ExcelJSModule>('exceljs')
 
 // ---- formula safety --------------------------------------------------------------
 

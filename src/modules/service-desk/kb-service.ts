@@ -1,7 +1,6 @@
 // The knowledge base (知识库): articles agents read out on the phone and link to
 // requests. Bodies are HTML typed by supervisors, so they are sanitised on save
 // against a strict allow-list and only the sanitised copy is ever stored or shown.
-import { createRequire } from 'node:module'
 import type SanitizeHtml from 'sanitize-html'
 import { sql, type Kysely } from 'kysely'
 import { z } from 'zod'
@@ -13,6 +12,7 @@ import { isCode } from '../../platform/codes.ts'
 import { ConflictError, oncePerToken } from '../../platform/concurrency.ts'
 import { notFound } from '../../platform/errors.ts'
 import { checkbox, FormError, requiredText } from '../../platform/forms.ts'
+import { lazyRequire } from '../../platform/lazy.ts'
 import type { Principal } from '../../platform/principal.ts'
 import { getRequest } from './requests-service.ts'
 
@@ -29,11 +29,8 @@ export type ArticleInput = z.output<typeof articleSchema>
 
 export const versionSchema = z.object({ version: z.coerce.number().int().positive().max(2_147_483_647) })
 
-// sanitize-html (CommonJS, with its HTML parser) is required on the first article
-// saved, not at start-up: most processes never save one.
-const require = createRequire(import.meta.url)
-let sanitizer: typeof SanitizeHtml | undefined
-const sanitizeHtml = () => (sanitizer ??= require('sanitize-html') as typeof SanitizeHtml)
+// loaded on the first article saved (with its HTML parser): most processes never save one
+const sanitizeHtml = lazyRequire<typeof SanitizeHtml>('sanitize-html')
 
 function cell(tagName: string, attribs: SanitizeHtml.Attributes) {
   const out: SanitizeHtml.Attributes = {}

@@ -5,7 +5,7 @@ import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely'
 import type { Config } from '../../config.ts'
 import type { DB } from '../../db/index.ts'
 import type { Database } from '../../db/types.ts'
-import { audit, auditValues, type Actor } from '../../platform/audit.ts'
+import { audit, auditFrom, type Actor } from '../../platform/audit.ts'
 import { ConflictError, oncePerToken } from '../../platform/concurrency.ts'
 import { HttpError, notFound } from '../../platform/errors.ts'
 import { FormError } from '../../platform/forms.ts'
@@ -93,7 +93,6 @@ export async function createRequest(db: DB, config: Config, actor: Actor, user: 
     // in one statement: a save is what an agent does all day, and every statement is a
     // round trip (and CPU on both sides) that a saturated server pays for. The audit
     // row records the values as written; its entity id is the new row's.
-    const a = auditValues(actor, { action: 'create', entity: 'service_request', summary, before: null, after: values })
     const row = await trx
       .with('r', (q) => q.insertInto('service_requests').values({ ...values, ...searchColumns({ ...input, caller_phone_norm: phoneNorm, number }) }).returningAll())
       .with('f', (q) => q.insertInto('request_followups').columns(['request_id', 'user_id', 'kind', 'to_status'])
@@ -102,11 +101,7 @@ export async function createRequest(db: DB, config: Config, actor: Actor, user: 
         .expression((eb) => eb.selectFrom('r').where('r.customer_id', 'is not', null).select((s) => [
           s.ref('r.customer_id').$notNull().as('c'), sql<string>`'request.created'`.as('k'), sql<string>`r.id::text`.as('ref'),
           sql<string>`${summary.slice(0, 300)}::text`.as('title'), sql<string>`'/service/requests/' || r.id`.as('href'), sql<number>`${user.id}::int`.as('u')])))
-      .with('l', (q) => q.insertInto('audit_log').columns(['user_id', 'user_name', 'ip', 'request_id', 'action', 'entity', 'entity_id', 'summary', 'changes'])
-        .expression((eb) => eb.selectFrom('r').select([
-          sql<number>`${a.user_id}::int`.as('u'), sql<string>`${a.user_name}::text`.as('n'), sql<string>`${a.ip}::text`.as('ip'),
-          sql<string>`${a.request_id}::text`.as('rq'), sql<string>`${a.action}::text`.as('ac'), sql<string>`${a.entity}::text`.as('en'),
-          sql<string>`r.id::text`.as('id'), sql<string>`${a.summary}::text`.as('sm'), sql<string>`${a.changes}::jsonb`.as('ch')])))
+      .with('l', (q) => auditFrom(q, actor, { action: 'create', entity: 'service_request', summary, before: null, after: values }, 'r'))
       .selectFrom('r').selectAll().executeTakeFirstOrThrow()
     if (input.article_id) await trx.insertInto('request_articles').values({ request_id: row.id, article_id: input.article_id }).execute()
     // the lead and the callback are records of their own: each gets its audit row
