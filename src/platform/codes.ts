@@ -1,6 +1,7 @@
 // Drop-down options from the code lists (数据字典): the enabled items of one kind in
 // their set order. Every module's selects read this, so an administrator's change
 // to a list shows everywhere at once.
+import { sql, type SqlBool } from 'kysely'
 import type { DB } from '../db/index.ts'
 
 export interface CodeOption { code: string; label_zh: string; label_en: string; enabled: boolean }
@@ -22,4 +23,9 @@ export async function isCode(db: DB, kind: string, code: string): Promise<boolea
   const row = await db.selectFrom('code_items').select('id')
     .where('kind', '=', kind).where('code', '=', code).where('enabled', '=', true).executeTakeFirst()
   return !!row
+}
+
+/** The same test as a condition, for a statement that checks several things at once. */
+export function isCodeCondition(kind: string, code: string) {
+  return sql<SqlBool>`exists (select 1 from code_items where kind = ${kind} and code = ${code} and enabled)`
 }

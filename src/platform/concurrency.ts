@@ -2,7 +2,7 @@
 // never silently overwritten) and one-time form tokens (a double-submitted create
 // form returns the first result instead of making a second record).
 import crypto from 'node:crypto'
-import type { Kysely } from 'kysely'
+import { sql, type Kysely, type QueryCreator } from 'kysely'
 import type { Database } from '../db/types.ts'
 import { HttpError } from './errors.ts'
 
@@ -25,18 +25,50 @@ const TOKEN = /^[A-Za-z0-9_-]{16,64}$/
  */
 export async function oncePerToken<T extends string>(db: Kysely<Database>, token: unknown, userId: number,
   create: (trx: Kysely<Database>) => Promise<T>): Promise<{ result: T; repeated: boolean }> {
-  if (typeof token !== 'string' || !TOKEN.test(token)) throw new HttpError(400, 'errors.formToken')
+  const t = checkFormToken(token)
   try {
     const result = await db.transaction().execute(async (trx) => {
       const r = await create(trx)
-      await trx.insertInto('form_tokens').values({ token, user_id: userId, result: r }).execute()
+      await trx.insertInto('form_tokens').values({ token: t, user_id: userId, result: r }).execute()
       return r
     })
     return { result, repeated: false }
   } catch (e) {
-    const first = await db.selectFrom('form_tokens').select(['user_id', 'result']).where('token', '=', token).executeTakeFirst()
-    if (!first) throw e
-    if (first.user_id !== userId || first.result === null) throw new HttpError(409, 'errors.formToken')
-    return { result: first.result as T, repeated: true }
+    return firstResult<T>(db, t, userId, e)
   }
+}
+
+/**
+ * The same rule for a create that is one statement (data-modifying CTEs): the claim is
+ * one more CTE of it, reading the new row's id from the CTE `from`, so the create needs
+ * no transaction of its own (a statement is atomic) and no statement of its own. A
+ * repeated post fails at the claim's unique key; `statement` runs it and handles that.
+ */
+export function claimFrom<DB extends Database>(q: QueryCreator<DB>, token: string, userId: number, from: string) {
+  return q.insertInto('form_tokens').columns(['token', 'user_id', 'result'])
+    .expression(sql`select ${token}::text, ${userId}::int, ${sql.ref(`${from}.id`)}::text from ${sql.table(from)}`)
+}
+
+/** Runs a one-statement create whose token claim is `claimFrom`: the first result for a repeated post. */
+export async function oncePerStatement(db: Kysely<Database>, token: string, userId: number,
+  run: () => Promise<string>): Promise<{ result: string; repeated: boolean }> {
+  try {
+    return { result: await run(), repeated: false }
+  } catch (e) {
+    return firstResult<string>(db, token, userId, e)
+  }
+}
+
+/** a form's one-time token, or 400 (a form without one was not made by this app) */
+export function checkFormToken(token: unknown): string {
+  if (typeof token !== 'string' || !TOKEN.test(token)) throw new HttpError(400, 'errors.formToken')
+  return token
+}
+
+/** after a failed create: the first post's result when the token was claimed by it, else the failure */
+async function firstResult<T extends string>(db: Kysely<Database>, token: string, userId: number, e: unknown): Promise<{ result: T; repeated: true }> {
+  const first = await db.selectFrom('form_tokens').select(['user_id', 'result']).where('token', '=', token).executeTakeFirst()
+  if (!first) throw e
+  if (first.user_id !== userId || first.result === null) throw new HttpError(409, 'errors.formToken')
+  return { result: first.result as T, repeated: true }
 }

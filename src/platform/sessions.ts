@@ -25,12 +25,17 @@ declare module 'fastify' {
     user: Principal | null
     /** a one-time message (locale key) carried over a redirect */
     flash: string | null
+    /** the message this reply hands to the next page (setFlash) */
+    newFlash: string | null
     lang: Lang
   }
 }
 
 const TOUCH_EVERY_MS = 60_000
 export const LANG_COOKIE = 'kehu_lang'
+const FLASH_COOKIE = 'kehu_flash'
+/** a locale key; anything else in the cookie is ignored (it is shown through t(), escaped) */
+const FLASH_KEY = /^[A-Za-z][A-Za-z0-9_.]{0,99}$/
 
 export const hashId = (id: string) => crypto.createHash('sha256').update(id).digest('base64url')
 export const randomToken = (bytes = 32) => crypto.randomBytes(bytes).toString('base64url')
@@ -77,9 +82,14 @@ export async function setSessionData(req: FastifyRequest, data: Record<string, u
   await req.server.db.updateTable('sessions').set({ data: JSON.stringify(data) as never }).where('id_hash', '=', req.session.idHash).execute()
 }
 
-/** A message shown once on the next page (after a 303). */
-export async function setFlash(req: FastifyRequest, key: string) {
-  if (req.session) await setSessionData(req, { ...req.session.data, flash: key })
+/**
+ * A message (a locale key) shown once on the next page, after a 303. It travels in a
+ * cookie of its own, not in the session row: a save would otherwise write the session
+ * once to set it and the next page once more to clear it, two statements on every
+ * save for a few bytes the browser can carry. Set on the reply in onSend below.
+ */
+export function setFlash(req: FastifyRequest, key: string) {
+  req.newFlash = key
 }
 
 /** Ends every session of a user (disabled, password changed), optionally keeping one. */
@@ -134,6 +144,7 @@ export default fp(async (app) => {
   app.decorateRequest('user', null)
   app.decorateRequest('lang', DEFAULT_LANG)
   app.decorateRequest('flash', null)
+  app.decorateRequest('newFlash', null)
   app.addHook('onRequest', async (req) => {
     // static files and the health probe need no session: no database query for them
     if (req.url.startsWith('/public/') || req.url.startsWith('/vendor/') || req.url === '/healthz') return
@@ -142,13 +153,15 @@ export default fp(async (app) => {
     const cookieLang = req.cookies[LANG_COOKIE]
     req.lang = req.user?.lang ?? (isLang(cookieLang) ? cookieLang : DEFAULT_LANG)
   })
+  // the next page a person opens shows the message once, and the reply clears it
   app.addHook('preHandler', async (req) => {
-    const flash = req.session?.data.flash
-    if (typeof flash === 'string' && req.method === 'GET') {
-      req.flash = flash
-      const { flash: _shown, ...rest } = req.session!.data
-      await setSessionData(req, rest)
-    }
+    if (req.method !== 'GET' || req.url.startsWith('/public/') || req.url.startsWith('/vendor/')) return
+    const flash = req.cookies[FLASH_COOKIE]
+    if (flash !== undefined) req.flash = FLASH_KEY.test(flash) ? flash : ''
+  })
+  app.addHook('onSend', async (req, reply) => {
+    if (req.newFlash) reply.setCookie(FLASH_COOKIE, req.newFlash, cookieOptions(req))
+    else if (req.flash !== null) reply.clearCookie(FLASH_COOKIE, cookieOptions(req))
   })
   // Expired rows are removed by a periodic sweep; FOR UPDATE SKIP LOCKED would be
   // overkill for a plain delete, which is already safe to run from several instances.

@@ -61,7 +61,7 @@ const routes: FastifyPluginAsync = async (app) => {
     } catch (e) {
       return itemsPage(reply, kind, formValues(req.body), failureOf(e))
     }
-    await setFlash(req, 'admin.codes.created')
+    setFlash(req, 'admin.codes.created')
     return redirect(req, reply, `/admin/codes/${kind.kind}`)
   })
 
@@ -97,7 +97,7 @@ const routes: FastifyPluginAsync = async (app) => {
     } catch (e) {
       return editPage(reply, l, formValues(req.body), failureOf(e), 'edit')
     }
-    await setFlash(req, 'app.saved')
+    setFlash(req, 'app.saved')
     return redirect(req, reply, `/admin/codes/${l.kind.kind}`)
   })
 
@@ -108,7 +108,7 @@ const routes: FastifyPluginAsync = async (app) => {
     } catch (e) {
       return editPage(reply, l, itemValues(l.item), failureOf(e), 'delete')
     }
-    await setFlash(req, 'admin.codes.deleted')
+    setFlash(req, 'admin.codes.deleted')
     return redirect(req, reply, `/admin/codes/${l.kind.kind}`)
   })
 }

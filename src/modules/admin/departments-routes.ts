@@ -53,7 +53,7 @@ const routes: FastifyPluginAsync = async (app) => {
     try {
       const input = parseForm(createSchema, req.body)
       const d = await createDepartment(app.db, actorOf(req), { name: input.name, parentId: input.parent_id })
-      await setFlash(req, 'admin.departments.created')
+      setFlash(req, 'admin.departments.created')
       return redirect(req, reply, `/admin/departments/${d.id}`)
     } catch (e) {
       const f = failureOf(e)
@@ -78,7 +78,7 @@ const routes: FastifyPluginAsync = async (app) => {
       } catch (e) {
         return detailPage(reply, id, { form, failure: failureOf(e), values: formValues(req.body) })
       }
-      await setFlash(req, flash)
+      setFlash(req, flash)
       return redirect(req, reply, form === 'delete' ? '/admin/departments' : `/admin/departments/${id}`)
     }
 

@@ -47,7 +47,7 @@ const routes: FastifyPluginAsync = async (app) => {
     } catch (e) {
       return form(reply, { values: formValues(req.body), perms: posted(req.body) }, failureOf(e))
     }
-    await setFlash(req, 'admin.roles.created')
+    setFlash(req, 'admin.roles.created')
     return redirect(req, reply, '/admin/roles')
   })
 
@@ -77,7 +77,7 @@ const routes: FastifyPluginAsync = async (app) => {
       const values = formValues(req.body)
       return form(reply, { role, users, values: f.conflict ? { ...values, version: String(f.conflict.version) } : values, perms: posted(req.body) }, f)
     }
-    await setFlash(req, 'app.saved')
+    setFlash(req, 'app.saved')
     return redirect(req, reply, '/admin/roles')
   })
 
@@ -91,7 +91,7 @@ const routes: FastifyPluginAsync = async (app) => {
         values: { name_zh: role.name_zh, name_en: role.name_en, data_scope: role.data_scope, version: String(role.version) }
       }, failureOf(e))
     }
-    await setFlash(req, 'admin.roles.deleted')
+    setFlash(req, 'admin.roles.deleted')
     return redirect(req, reply, '/admin/roles')
   })
 }

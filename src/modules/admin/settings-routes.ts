@@ -16,7 +16,7 @@ const routes: FastifyPluginAsync = async (app) => {
     // an unchecked box is simply absent from the form: every listed key is set
     const input = Object.fromEntries(SETTINGS.map((s) => [s.key, body[s.key] === 'on' || body[s.key] === 'true' || body[s.key] === '1']))
     const changed = await saveSettings(app.db, actorOf(req), input)
-    await setFlash(req, changed ? 'app.saved' : 'admin.settings.unchanged')
+    setFlash(req, changed ? 'app.saved' : 'admin.settings.unchanged')
     return redirect(req, reply, '/admin/settings')
   })
 }

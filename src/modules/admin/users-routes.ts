@@ -83,7 +83,7 @@ const routes: FastifyPluginAsync = async (app) => {
     } catch (e) {
       return newForm(reply, formValues(req.body), failureOf(e))
     }
-    await setFlash(req, 'admin.users.created')
+    setFlash(req, 'admin.users.created')
     return redirect(req, reply, `/admin/users/${id}`)
   })
 
@@ -106,7 +106,7 @@ const routes: FastifyPluginAsync = async (app) => {
       } catch (e) {
         return showPage(reply, user, { form, failure: failureOf(e) })
       }
-      await setFlash(req, flash)
+      setFlash(req, flash)
       return redirect(req, reply, `/admin/users/${user.id}`)
     }
 
@@ -141,7 +141,7 @@ const routes: FastifyPluginAsync = async (app) => {
     } catch (e) {
       return editForm(reply, u, formValues(req.body), failureOf(e))
     }
-    await setFlash(req, 'app.saved')
+    setFlash(req, 'app.saved')
     return redirect(req, reply, `/admin/users/${u.id}`)
   })
 
@@ -163,7 +163,7 @@ const routes: FastifyPluginAsync = async (app) => {
     } catch (e) {
       return permsPage(reply, u, failureOf(e))
     }
-    await setFlash(req, 'app.saved')
+    setFlash(req, 'app.saved')
     return redirect(req, reply, `/admin/users/${u.id}`)
   })
 }

@@ -6,7 +6,7 @@ import { FormError, formValues, parseForm, requiredText, type FieldErrors } from
 import { redirect } from '../../platform/guard.ts'
 import { isLang } from '../../platform/i18n.ts'
 import { HttpError } from '../../platform/errors.ts'
-import { cookieOptions, endSession, LANG_COOKIE, startSession } from '../../platform/sessions.ts'
+import { cookieOptions, endSession, LANG_COOKIE, setFlash, startSession } from '../../platform/sessions.ts'
 import { passwordProblem, PASSWORD_MAX } from './passwords.ts'
 import { changePassword, createFirstAdmin, setLanguage, signIn } from './service.ts'
 
@@ -121,7 +121,8 @@ const routes: FastifyPluginAsync = async (app) => {
     const ok = await changePassword(app.db, config, actorOf(req), user.id, input.current, input.password, req.session!.idHash)
     if (!ok) return reply.page('/auth/password', { errors: { current: { key: 'errors.passwordWrong' } } }, { status: 422 })
     // a fresh session id after a credential change; other sessions were ended
-    await startSession(req, reply, user.id, { flash: 'auth.passwordChanged' })
+    await startSession(req, reply, user.id)
+    setFlash(req, 'auth.passwordChanged')
     return redirect(req, reply, '/')
   })
 

@@ -7,7 +7,7 @@ import { z } from 'zod'
 import { actorOf } from '../../platform/audit.ts'
 import { redirect } from '../../platform/guard.ts'
 import { translator } from '../../platform/i18n.ts'
-import { endSession, setSessionData, startSession } from '../../platform/sessions.ts'
+import { endSession, setFlash, setSessionData, startSession } from '../../platform/sessions.ts'
 import { PASSWORD_MAX } from './passwords.ts'
 import { safeNext } from './routes.ts'
 import {
@@ -112,7 +112,8 @@ const routes: FastifyPluginAsync = async (app) => {
     }
     // a fresh session id after a change of credentials, as for a new password
     const { totpEnrol: _done, ...rest } = req.session!.data
-    await startSession(req, reply, user.id, { ...rest, flash: 'totp.enabledNow' })
+    await startSession(req, reply, user.id, rest)
+    setFlash(req, 'totp.enabledNow')
     return redirect(req, reply, '/account/totp')
   })
 
@@ -126,7 +127,8 @@ const routes: FastifyPluginAsync = async (app) => {
     if (!(await disableTotp(app.db, actorOf(req), user.id, parsed.data.password))) {
       return setupPage(req, reply, { errors: { password: { key: 'errors.passwordWrong' } } }, 422)
     }
-    await startSession(req, reply, user.id, { flash: 'totp.disabledNow' })
+    await startSession(req, reply, user.id)
+    setFlash(req, 'totp.disabledNow')
     return redirect(req, reply, '/account/totp')
   })
 

@@ -64,7 +64,7 @@ const routes: FastifyPluginAsync = async (app) => {
       return reply.fragment('/customers/_communications', { ...data, commValues: failed ? formValues(body) : {}, commErrors }, failed ? 422 : 200)
     }
     if (failed) return reply.page('/customers/show', { ...(await pageData(req, id)), commValues: formValues(body), commErrors }, { status: 422 })
-    await setFlash(req, 'app.saved')
+    setFlash(req, 'app.saved')
     return redirect(req, reply, `/customers/${id}#communications`)
   })
 
@@ -85,7 +85,7 @@ const routes: FastifyPluginAsync = async (app) => {
       if (!(e instanceof FormError)) throw e
       return reply.page('/customers/show', { ...(await pageData(req, id)), commValues: {}, commErrors: {}, demandValues: formValues(body), demandErrors: e.errors }, { status: 422 })
     }
-    await setFlash(req, 'app.saved')
+    setFlash(req, 'app.saved')
     return redirect(req, reply, `/customers/${id}#demands`)
   })
 
@@ -114,7 +114,7 @@ const routes: FastifyPluginAsync = async (app) => {
       if (e instanceof FormError) return contactForm(req, reply, id, { values: formValues(body), errors: e.errors }, 422)
       throw e
     }
-    await setFlash(req, 'app.saved')
+    setFlash(req, 'app.saved')
     return redirect(req, reply, `/customers/${id}#contacts`)
   })
 
@@ -138,14 +138,14 @@ const routes: FastifyPluginAsync = async (app) => {
       }
       throw e
     }
-    await setFlash(req, 'app.saved')
+    setFlash(req, 'app.saved')
     return redirect(req, reply, `/customers/${id}#contacts`)
   })
 
   app.post('/customers/:id/contacts/:kid/delete', { preHandler: requirePermission('customers.update') }, async (req, reply) => {
     const id = idParam(req)
     await deleteContact(db, actorOf(req), req.user!, id, idParam(req, 'kid'))
-    await setFlash(req, 'customers.contactDeleted')
+    setFlash(req, 'customers.contactDeleted')
     return redirect(req, reply, `/customers/${id}#contacts`)
   })
 

@@ -30,13 +30,13 @@ const routes: FastifyPluginAsync = async (app) => {
     if (saved.length >= MAX_SAVED && !saved.some((s) => s.name === name)) throw new HttpError(422, 'customerAdmin.filters.tooMany', { max: MAX_SAVED })
     const qs = filterQueryString(f)
     await saveFilter(db, actorOf(req), user.id, 'customers', name, qs)
-    await setFlash(req, 'customerAdmin.filters.saved')
+    setFlash(req, 'customerAdmin.filters.saved')
     return redirect(req, reply, qs ? `/customers?${qs}` : '/customers')
   })
 
   app.post('/customers/filters/:id/delete', guard, async (req, reply) => {
     await deleteFilter(db, actorOf(req), req.user!.id, idParam(req))
-    await setFlash(req, 'customerAdmin.filters.deleted')
+    setFlash(req, 'customerAdmin.filters.deleted')
     return redirect(req, reply, '/customers')
   })
 }

@@ -44,7 +44,7 @@ const routes: FastifyPluginAsync = async (app) => {
       const duplicates = await duplicatesBeforeCreate(db, req.user!, body)
       if (duplicates.length) return renderForm(req, reply, { values: formValues(body), duplicates }, 422)
       const { id, repeated } = await createCustomer(db, actorOf(req), req.user!, input, body.form_token)
-      if (!repeated) await setFlash(req, req.user!.perms.has('customers.review') ? 'customers.created' : 'customers.createdPending')
+      if (!repeated) setFlash(req, req.user!.perms.has('customers.review') ? 'customers.created' : 'customers.createdPending')
       return redirect(req, reply, `/customers/${id}`)
     } catch (e) {
       if (e instanceof FormError) {
@@ -69,7 +69,7 @@ const routes: FastifyPluginAsync = async (app) => {
       const { version } = parseForm(versionSchema, body)
       const input = parseForm(customerSchema, body)
       await updateCustomer(db, actorOf(req), req.user!, id, version, input)
-      await setFlash(req, 'app.saved')
+      setFlash(req, 'app.saved')
       return redirect(req, reply, `/customers/${id}`)
     } catch (e) {
       if (e instanceof FormError) return renderForm(req, reply, { values: formValues(body), errors: e.errors, id }, 422)
@@ -85,14 +85,14 @@ const routes: FastifyPluginAsync = async (app) => {
   app.post('/customers/:id/delete', { preHandler: requirePermission('customers.delete') }, async (req, reply) => {
     const id = idParam(req)
     await softDeleteCustomer(db, actorOf(req), req.user!, id)
-    await setFlash(req, 'customers.deleted')
+    setFlash(req, 'customers.deleted')
     return redirect(req, reply, '/customers')
   })
 
   app.post('/customers/:id/restore', { preHandler: requirePermission('customers.delete') }, async (req, reply) => {
     const id = idParam(req)
     await restoreCustomer(db, actorOf(req), req.user!, id)
-    await setFlash(req, 'customers.restored')
+    setFlash(req, 'customers.restored')
     return redirect(req, reply, `/customers/${id}`)
   })
 }

@@ -101,7 +101,7 @@ const routes: FastifyPluginAsync = async (app) => {
       }
       throw e
     }
-    await setFlash(req, 'customerAdmin.merge.done')
+    setFlash(req, 'customerAdmin.merge.done')
     return redirect(req, reply, `/customers/${a.id}`)
   })
 }

@@ -46,7 +46,7 @@ const routes: FastifyPluginAsync = async (app) => {
       if (e instanceof ConflictError) return queuePage(req, reply, after, { id, conflict: { changedBy: e.changedBy } }, 409)
       throw e
     }
-    await setFlash(req, action === 'approve' ? 'customerAdmin.review.approved' : 'customerAdmin.review.rejected')
+    setFlash(req, action === 'approve' ? 'customerAdmin.review.approved' : 'customerAdmin.review.rejected')
     return redirect(req, reply, after ? `/customers/review?after=${after}` : '/customers/review')
   }
 

@@ -1,6 +1,6 @@
 // Customer rules: scope, review on entry, codes, derived search columns, version
 // checks, soft delete. Every write runs in one transaction with its audit row.
-import { sql, type Kysely } from 'kysely'
+import { sql, type Kysely, type SqlBool } from 'kysely'
 import type { DB } from '../../db/index.ts'
 import type { Database } from '../../db/types.ts'
 import { audit, type Actor } from '../../platform/audit.ts'
@@ -27,6 +27,22 @@ export async function findCustomer(db: Tx, user: Principal, id: number, opts: { 
   let q = db.selectFrom('customers').selectAll().where('id', '=', id).where(inScope(user, 'customers.owner_id'))
   if (!opts.includeDeleted || !user.perms.has('customers.delete')) q = q.where('deleted_at', 'is', null)
   return q.executeTakeFirst()
+}
+
+/**
+ * Conditions another module puts in a checks statement of its own (one round trip for
+ * all of a form's references, see service-desk/numbers.ts): the customer exists, is not
+ * deleted and is in the user's scope; the contact is a live contact of that customer.
+ */
+export function customerLinkChecks(user: Principal, customerId: number, contactId?: number) {
+  const valid = Number.isSafeInteger(customerId) && customerId > 0 && customerId <= 2_147_483_647
+  return {
+    customer: valid
+      ? sql<SqlBool>`exists (select 1 from customers where id = ${customerId} and deleted_at is null and ${inScope(user, 'customers.owner_id')})`
+      : sql<SqlBool>`false`,
+    contact: contactId === undefined ? sql<SqlBool>`true`
+      : sql<SqlBool>`exists (select 1 from contacts where id = ${contactId} and customer_id = ${customerId} and deleted_at is null)`
+  }
 }
 
 export async function getCustomer(db: Tx, user: Principal, id: number, opts: { includeDeleted?: boolean } = {}) {

@@ -90,7 +90,7 @@ const routes: FastifyPluginAsync = async (app) => {
     try {
       const f = parseForm(bookSchema, body)
       const { repeated } = await book(db, actorOf(req), req.user!, { ...f, scheduled_at: officeTime(f.scheduled_at, tz) }, body.form_token)
-      if (!repeated) await setFlash(req, 'service.booked')
+      if (!repeated) setFlash(req, 'service.booked')
       return redirect(req, reply, `/customers/${f.customer_id}`)
     } catch (e) {
       if (e instanceof FormError) return bookForm(req, reply, formValues(body), e.errors, [], 422)
@@ -115,7 +115,7 @@ const routes: FastifyPluginAsync = async (app) => {
       if (e instanceof ConflictError) throw new HttpError(409, 'service.errors.appointmentChanged')
       throw e
     }
-    await setFlash(req, 'app.saved')
+    setFlash(req, 'app.saved')
     return redirect(req, reply, '/service/appointments/today')
   })
 
@@ -147,7 +147,7 @@ const routes: FastifyPluginAsync = async (app) => {
     try {
       const f = parseForm(bulkSchema, body)
       const n = await bulkChange(db, actorOf(req), req.user!, f.ids, { caller_id: f.caller_id, scheduled_at: f.scheduled_at ? officeTime(f.scheduled_at, tz) : undefined })
-      await setFlash(req, n ? 'service.bulkDone' : 'service.bulkNone')
+      setFlash(req, n ? 'service.bulkDone' : 'service.bulkNone')
     } catch (e) {
       if (e instanceof FormError) {
         const ids = body.ids === undefined ? [] : (Array.isArray(body.ids) ? body.ids : [body.ids]).map(Number).filter(Number.isSafeInteger)

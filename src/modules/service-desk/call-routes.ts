@@ -56,7 +56,7 @@ const routes: FastifyPluginAsync = async (app) => {
     try {
       const input = parseForm(requestSchema, body)
       const { id, repeated } = await createRequest(db, app.config, actorOf(req), req.user!, input, body.form_token)
-      if (!repeated) await setFlash(req, 'service.saved')
+      if (!repeated) setFlash(req, 'service.saved')
       // save-and-new goes back to an empty call screen; save shows the request
       return redirect(req, reply, body.next === 'new' ? `/service/calls/new?saved=${id}` : `/service/requests/${id}?saved=1`)
     } catch (e) {

@@ -73,7 +73,7 @@ const routes: FastifyPluginAsync = async (app) => {
     try {
       const f = parseForm(addSchema, body)
       const { repeated } = await addNumber(db, actorOf(req), req.user!, f, body.form_token)
-      if (!repeated) await setFlash(req, 'serviceDnc.added')
+      if (!repeated) setFlash(req, 'serviceDnc.added')
     } catch (e) {
       if (e instanceof FormError) {
         const values = formValues(body)
@@ -95,7 +95,7 @@ const routes: FastifyPluginAsync = async (app) => {
       try {
         const { version } = parseForm(versionSchema, body)
         const { changed } = await setEnabled(db, actorOf(req), id, version, enabled)
-        await setFlash(req, changed ? `serviceDnc.${action}d` : `serviceDnc.already.${action}d`)
+        setFlash(req, changed ? `serviceDnc.${action}d` : `serviceDnc.already.${action}d`)
       } catch (e) {
         if (e instanceof FormError) return listPage(req, reply, { failed: { id, key: 'serviceDnc.errors.reload' } }, 422, back.success ? back.data : {})
         if (e instanceof ConflictError) {

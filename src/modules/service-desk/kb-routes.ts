@@ -103,7 +103,7 @@ const routes: FastifyPluginAsync = async (app) => {
       const input = parseForm(articleSchema, body)
       if (wantsPreview(body)) return renderForm(req, reply, { values: formValues(body), preview: sanitizeBody(input.body_html) })
       const { id, repeated } = await createArticle(db, actorOf(req), req.user!, input, body.form_token)
-      if (!repeated) await setFlash(req, 'serviceKb.created')
+      if (!repeated) setFlash(req, 'serviceKb.created')
       return redirect(req, reply, `/service/kb/${id}`)
     } catch (e) {
       if (e instanceof FormError) return renderForm(req, reply, { values: formValues(body), errors: e.errors }, 422)
@@ -133,7 +133,7 @@ const routes: FastifyPluginAsync = async (app) => {
       const input = parseForm(articleSchema, body)
       if (wantsPreview(body)) return renderForm(req, reply, { values: formValues(body), id, preview: sanitizeBody(input.body_html) })
       await updateArticle(db, actorOf(req), req.user!, id, version, input)
-      await setFlash(req, 'app.saved')
+      setFlash(req, 'app.saved')
       return redirect(req, reply, `/service/kb/${id}`)
     } catch (e) {
       if (e instanceof FormError) return renderForm(req, reply, { values: formValues(body), errors: e.errors, id }, 422)
@@ -168,14 +168,14 @@ const routes: FastifyPluginAsync = async (app) => {
       if (e instanceof ConflictError) return confirmPage(req, reply, id, { conflictBy: e.changedBy }, 409)
       throw e
     }
-    await setFlash(req, 'serviceKb.deleted')
+    setFlash(req, 'serviceKb.deleted')
     return redirect(req, reply, '/service/kb')
   })
 
   app.post('/service/kb/:id/restore', { preHandler: requirePermission('knowledge.delete') }, async (req, reply) => {
     const id = idOf(req)
     await restoreArticle(db, actorOf(req), req.user!, id)
-    await setFlash(req, 'serviceKb.restored')
+    setFlash(req, 'serviceKb.restored')
     return redirect(req, reply, `/service/kb/${id}`)
   })
 
@@ -193,7 +193,7 @@ const routes: FastifyPluginAsync = async (app) => {
     try {
       if (!p.success) throw new FormError({ article_id: { key: 'serviceKb.errors.pickArticle' } })
       const added = await linkArticle(db, actorOf(req), req.user!, id, p.data.article_id)
-      await setFlash(req, added ? 'serviceKb.linked' : 'serviceKb.alreadyLinked')
+      setFlash(req, added ? 'serviceKb.linked' : 'serviceKb.alreadyLinked')
     } catch (e) {
       if (e instanceof FormError) return showRequest(req, reply, id, { form: 'articles', errors: e.errors, kbQ }, 422)
       throw e

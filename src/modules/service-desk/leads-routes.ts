@@ -62,7 +62,7 @@ const routes: FastifyPluginAsync = async (app) => {
       if (e instanceof ConflictError) return inbox(req, reply, undefined, { id, key: 'service.errors.leadChanged', values }, 409)
       throw e
     }
-    await setFlash(req, 'app.saved')
+    setFlash(req, 'app.saved')
     return redirect(req, reply, '/service/leads')
   })
 
@@ -78,7 +78,7 @@ const routes: FastifyPluginAsync = async (app) => {
       if (e instanceof ConflictError) return inbox(req, reply, undefined, { id, key: 'service.errors.leadChanged', values }, 409)
       throw e
     }
-    await setFlash(req, 'app.saved')
+    setFlash(req, 'app.saved')
     return redirect(req, reply, '/service/leads')
   })
 }

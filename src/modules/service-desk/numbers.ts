@@ -7,18 +7,30 @@
 // bench machine at most ~400 numbers a second, ~50 ms waits at 20 saving at once).
 // Nothing is lost by it: the request that uses the number commits after it,
 // synchronously, which flushes the bump too; a bump lost in a crash numbered nothing.
-import { sql } from 'kysely'
+//
+// The same statement evaluates the form's checks (its customer, contact, code-list
+// values…) and takes a number only when all hold: a save's validation and its number
+// are one round trip, and a form refused by a check burns no number.
+import { sql, type RawBuilder, type SqlBool } from 'kysely'
 import type { DB } from '../../db/index.ts'
 import { formatter } from '../../platform/format.ts'
 
-export async function nextDailyNumber(db: DB, kind: string, prefix: string, timeZone: string): Promise<string> {
+export async function nextDailyNumberIf<K extends string>(db: DB, kind: string, prefix: string, timeZone: string,
+  checks: Record<K, RawBuilder<SqlBool>>): Promise<{ number: string | null; failed: K[] }> {
+  if (db.isTransaction) throw new Error('nextDailyNumberIf runs on its own, outside a transaction')
   const day = formatter('zh-CN', timeZone).today()
-  // (inside a caller's transaction the setting would last for all of it: there it stays as it is)
-  const own = !db.isTransaction
-  const { rows } = await sql<{ n: number }>`
-    with no_wait as (${own ? sql`select set_config('synchronous_commit', 'off', true)` : sql`select 1`})
-    insert into daily_counters (kind, day, n) select ${kind}, ${day}::date, 1 from no_wait
-    on conflict (kind, day) do update set n = daily_counters.n + 1
-    returning n`.execute(db)
-  return `${prefix}-${day.replaceAll('-', '')}-${String(rows[0].n).padStart(4, '0')}`
+  const names = Object.keys(checks) as K[]
+  const cols = names.length ? sql.join(names.map((k) => sql`coalesce(${checks[k]}, false) as ${sql.ref(k)}`)) : sql`true as _none`
+  const all = names.length ? sql.join(names.map((k) => sql`ok.${sql.ref(k)}`), sql` and `) : sql`true`
+  const { rows } = await sql<Record<K, boolean> & { n: number | null }>`
+    with no_wait as (select set_config('synchronous_commit', 'off', true)),
+    ok as (select ${cols}),
+    n as (insert into daily_counters (kind, day, n) select ${kind}, ${day}::date, 1 from no_wait, ok where ${all}
+      on conflict (kind, day) do update set n = daily_counters.n + 1
+      returning n)
+    select ok.*, (select n from n) as n from ok`.execute(db)
+  const r = rows[0]
+  const failed = names.filter((k) => !r[k])
+  const number = r.n === null ? null : `${prefix}-${day.replaceAll('-', '')}-${String(r.n).padStart(4, '0')}`
+  return { number, failed }
 }

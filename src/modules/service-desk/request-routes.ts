@@ -89,7 +89,7 @@ const routes: FastifyPluginAsync = async (app) => {
       if (e instanceof ConflictError) return show(req, reply, id, { conflictBy: e.changedBy, form: 'status', values: formValues(req.body) }, 409)
       throw e
     }
-    await setFlash(req, 'app.saved')
+    setFlash(req, 'app.saved')
     return redirect(req, reply, `/service/requests/${id}`)
   })
 
@@ -104,7 +104,7 @@ const routes: FastifyPluginAsync = async (app) => {
       if (e instanceof ConflictError) return show(req, reply, id, { conflictBy: e.changedBy, form: 'assign', values: formValues(req.body) }, 409)
       throw e
     }
-    await setFlash(req, 'app.saved')
+    setFlash(req, 'app.saved')
     return redirect(req, reply, `/service/requests/${id}`)
   })
 
@@ -134,7 +134,7 @@ const routes: FastifyPluginAsync = async (app) => {
       if (e instanceof ConflictError) return show(req, reply, id, { conflictBy: e.changedBy, form: 'link', values, keep }, 409)
       throw e
     }
-    await setFlash(req, 'app.saved')
+    setFlash(req, 'app.saved')
     return redirect(req, reply, `/service/requests/${id}`)
   })
 }

@@ -6,16 +6,17 @@ import type { Config } from '../../config.ts'
 import type { DB } from '../../db/index.ts'
 import type { Database } from '../../db/types.ts'
 import { audit, auditFrom, type Actor } from '../../platform/audit.ts'
-import { ConflictError, oncePerToken } from '../../platform/concurrency.ts'
+import { checkFormToken, claimFrom, ConflictError, oncePerStatement, oncePerToken } from '../../platform/concurrency.ts'
 import { HttpError, notFound } from '../../platform/errors.ts'
-import { FormError } from '../../platform/forms.ts'
+import { FormError, type FieldErrors } from '../../platform/forms.ts'
+import { isCodeCondition } from '../../platform/codes.ts'
 import { officeTime } from '../../platform/format.ts'
 import { cjkGrams } from '../../platform/cjk.ts'
 import { normalizePhone } from '../../platform/phone.ts'
 import type { Principal } from '../../platform/principal.ts'
 import { inScope } from '../../platform/scope.ts'
-import { addTimeline, checkCodes, findCustomer } from '../customers/service.ts'
-import { nextDailyNumber } from './numbers.ts'
+import { addTimeline, customerLinkChecks } from '../customers/service.ts'
+import { nextDailyNumberIf } from './numbers.ts'
 import type { RequestInput } from './schemas.ts'
 import type { Priority, RequestStatus } from './tables.ts'
 
@@ -53,29 +54,49 @@ export function searchColumns(i: { subject: string; content?: string | null; ans
   return { search_grams: cjkGrams(i.subject, i.content, i.answer, i.caller_name), search_text: latin.slice(0, 8000) }
 }
 
+/**
+ * What a request's form refers to must exist and be visible to the user: its customer
+ * and contact, its category, its knowledge-base article. Checked by the statement that
+ * takes its number (one round trip for all of them), which takes none when one fails.
+ */
+async function checkAndNumber(db: DB, config: Config, user: Principal, input: RequestInput): Promise<string> {
+  const checks: Record<string, RawBuilder<SqlBool>> = linkChecks(user, input.customer_id, input.contact_id)
+  if (input.category) checks.category = isCodeCondition('consult_category', input.category)
+  if (input.article_id) checks.article_id = sql<SqlBool>`exists (select 1 from kb_articles where id = ${input.article_id} and deleted_at is null)`
+  const { number, failed } = await nextDailyNumberIf(db, 'SR', 'SR', config.timeZone, checks)
+  if (!number) throw refused(failed)
+  return number
+}
+
 /** the customer and contact a request may point at: both must exist and be visible to the user */
-async function checkLinks(db: Tx, user: Principal, customerId?: number, contactId?: number) {
+async function checkLinks(db: Tx, user: Principal, customerId: number, contactId?: number) {
+  const checks = linkChecks(user, customerId, contactId)
+  const names = Object.keys(checks)
+  const { rows } = await sql<Record<string, boolean>>`select ${sql.join(names.map((k) => sql`${checks[k]} as ${sql.ref(k)}`))}`.execute(db)
+  const failed = names.filter((k) => !rows[0][k])
+  if (failed.length) throw refused(failed)
+}
+
+function linkChecks(user: Principal, customerId?: number, contactId?: number): Record<string, RawBuilder<SqlBool>> {
   if (!customerId) {
     if (contactId) throw new FormError({ contact_id: { key: 'errors.invalidChoice' } })
-    return
+    return {}
   }
-  if (!(await findCustomer(db, user, customerId))) throw new FormError({ customer_id: { key: 'errors.invalidChoice' } })
-  if (contactId) {
-    const k = await db.selectFrom('contacts').select('id').where('id', '=', contactId).where('customer_id', '=', customerId)
-      .where('deleted_at', 'is', null).executeTakeFirst()
-    if (!k) throw new FormError({ contact_id: { key: 'serviceRequests.contactOfOther' } })
-  }
+  const { customer, contact } = customerLinkChecks(user, customerId, contactId)
+  return { customer_id: customer, contact_id: contact }
+}
+
+/** the form's message per failed check; a contact of a customer the user may not link is the customer's error alone */
+function refused(failed: string[]) {
+  const errors: FieldErrors = {}
+  for (const f of failed) errors[f] = { key: f === 'contact_id' ? 'serviceRequests.contactOfOther' : 'errors.invalidChoice' }
+  if (errors.customer_id) delete errors.contact_id
+  return new FormError(errors)
 }
 
 export async function createRequest(db: DB, config: Config, actor: Actor, user: Principal, input: RequestInput, formToken: unknown) {
-  await checkLinks(db, user, input.customer_id, input.contact_id)
-  const codeErrors = await checkCodes(db, [['category', 'consult_category', input.category]])
-  if (Object.keys(codeErrors).length) throw new FormError(codeErrors)
-  if (input.article_id) {
-    const a = await db.selectFrom('kb_articles').select('id').where('id', '=', input.article_id).where('deleted_at', 'is', null).executeTakeFirst()
-    if (!a) throw new FormError({ article_id: { key: 'errors.invalidChoice' } })
-  }
-  const number = await nextDailyNumber(db, 'SR', 'SR', config.timeZone)
+  const token = checkFormToken(formToken)
+  const number = await checkAndNumber(db, config, user, input)
   const now = new Date()
   const phoneNorm = normalizePhone(input.caller_phone) || null
   const status = input.status
@@ -88,21 +109,30 @@ export async function createRequest(db: DB, config: Config, actor: Actor, user: 
     answered_at: status === 'answered' ? now : null
   }
   const summary = `${number} ${input.subject}`
-  const { result, repeated } = await oncePerToken(db, formToken, user.id, async (trx) => {
-    // The request, its first status row, the customer's timeline row and the audit row
-    // in one statement: a save is what an agent does all day, and every statement is a
-    // round trip (and CPU on both sides) that a saturated server pays for. The audit
-    // row records the values as written; its entity id is the new row's.
-    const row = await trx
-      .with('r', (q) => q.insertInto('service_requests').values({ ...values, ...searchColumns({ ...input, caller_phone_norm: phoneNorm, number }) }).returningAll())
-      .with('f', (q) => q.insertInto('request_followups').columns(['request_id', 'user_id', 'kind', 'to_status'])
-        .expression((eb) => eb.selectFrom('r').select((s) => ['r.id', sql<number>`${user.id}::int`.as('u'), sql<string>`'status'`.as('k'), s.ref('r.status').as('s')])))
-      .with('t', (q) => q.insertInto('customer_timeline').columns(['customer_id', 'kind', 'ref_id', 'title', 'href', 'user_id'])
-        .expression((eb) => eb.selectFrom('r').where('r.customer_id', 'is not', null).select((s) => [
-          s.ref('r.customer_id').$notNull().as('c'), sql<string>`'request.created'`.as('k'), sql<string>`r.id::text`.as('ref'),
-          sql<string>`${summary.slice(0, 300)}::text`.as('title'), sql<string>`'/service/requests/' || r.id`.as('href'), sql<number>`${user.id}::int`.as('u')])))
-      .with('l', (q) => auditFrom(q, actor, { action: 'create', entity: 'service_request', summary, before: null, after: values }, 'r'))
-      .selectFrom('r').selectAll().executeTakeFirstOrThrow()
+  // The request, its first status row, the customer's timeline row and the audit row
+  // in one statement: a save is what an agent does all day, and every statement is a
+  // round trip (and CPU on both sides) that a saturated server pays for. The audit
+  // row records the values as written; its entity id is the new row's.
+  const insert = (trx: Tx) => trx
+    .with('r', (q) => q.insertInto('service_requests').values({ ...values, ...searchColumns({ ...input, caller_phone_norm: phoneNorm, number }) }).returningAll())
+    .with('f', (q) => q.insertInto('request_followups').columns(['request_id', 'user_id', 'kind', 'to_status'])
+      .expression((eb) => eb.selectFrom('r').select((s) => ['r.id', sql<number>`${user.id}::int`.as('u'), sql<string>`'status'`.as('k'), s.ref('r.status').as('s')])))
+    .with('t', (q) => q.insertInto('customer_timeline').columns(['customer_id', 'kind', 'ref_id', 'title', 'href', 'user_id'])
+      .expression((eb) => eb.selectFrom('r').where('r.customer_id', 'is not', null).select((s) => [
+        s.ref('r.customer_id').$notNull().as('c'), sql<string>`'request.created'`.as('k'), sql<string>`r.id::text`.as('ref'),
+        sql<string>`${summary.slice(0, 300)}::text`.as('title'), sql<string>`'/service/requests/' || r.id`.as('href'), sql<number>`${user.id}::int`.as('u')])))
+    .with('l', (q) => auditFrom(q, actor, { action: 'create', entity: 'service_request', summary, before: null, after: values }, 'r'))
+  const extras = input.article_id || input.is_lead || (input.book_callback && input.callback_at && input.customer_id)
+  if (!extras) {
+    // the common call: one statement, its own transaction, the form token claimed in it
+    const { result, repeated } = await oncePerStatement(db, token, user.id, async () => {
+      const row = await insert(db).with('tok', (q) => claimFrom(q, token, user.id, 'r')).selectFrom('r').select('id').executeTakeFirstOrThrow()
+      return String(row.id)
+    })
+    return { id: Number(result), repeated }
+  }
+  const { result, repeated } = await oncePerToken(db, token, user.id, async (trx) => {
+    const row = await insert(trx).selectFrom('r').selectAll().executeTakeFirstOrThrow()
     if (input.article_id) await trx.insertInto('request_articles').values({ request_id: row.id, article_id: input.article_id }).execute()
     // the lead and the callback are records of their own: each gets its audit row
     if (input.is_lead) {

@@ -97,3 +97,44 @@ t.test('call screen: screen pop, known caller, save with lead and callback', asy
     t.equal((await agent.get('/service/requests?view=bogus')).statusCode, 400)
   })
 })
+
+t.test('a plain call (no lead, callback or article) is one statement: saved once however often it is posted', async (t) => {
+  const app = await testApp(t)
+  await seedOffice(app)
+  const rep = await signIn(app, 'rep')
+  const cid = await createViaForm(rep, { name: '杭州西湖茶叶有限公司', phone: '0571-8765 4321' })
+  const agent = await signIn(app, 'agent')
+  const tokenOf = async () => /name="form_token" value="([^"]+)"/.exec((await agent.get('/service/calls/new?phone=057187654321')).body)![1]
+  const countRequests = async () => Number((await app.db.selectFrom('service_requests').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
+  const form = (token: string, extra: Record<string, string> = {}) => ({
+    form_token: token, caller_phone: '0571-8765 4321', customer_id: String(cid), channel: 'phone', subject: '询问发货时间',
+    status: 'answered', priority: 'normal', answer: '明天发货', ...extra
+  })
+
+  const refused = await agent.post('/service/requests', form(await tokenOf(), { category: 'no-such-category' }))
+  t.equal(refused.statusCode, 422, 'a category outside the code list is refused')
+  t.match(refused.body, '询问发货时间', 'the form comes back with what was typed')
+  t.equal(await countRequests(), 0, 'nothing saved')
+
+  const token = await tokenOf()
+  const [a, b] = await Promise.all([agent.post('/service/requests', form(token)), agent.post('/service/requests', form(token))])
+  t.equal(a.statusCode, 303)
+  t.equal(b.headers.location, a.headers.location, 'two posts at once: both see the same request')
+  const again = await agent.post('/service/requests', form(token))
+  t.equal(again.headers.location, a.headers.location, 'a later repeat too')
+  t.equal(await countRequests(), 1, 'one request')
+  const id = Number(/\/service\/requests\/(\d+)/.exec(String(a.headers.location))![1])
+  const r = await app.db.selectFrom('service_requests').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+  t.match(r.number, /-0001$/, 'the refused form took no number: the first saved request is number 1 of the day')
+  t.equal(r.customer_id, cid)
+  t.equal((await auditRows(app, { entity: 'service_request', entityId: id })).length, 1, 'one audit row')
+  const followups = await app.db.selectFrom('request_followups').select('to_status').where('request_id', '=', id).execute()
+  t.same(followups.map((f) => f.to_status), ['answered'], 'its first status row')
+  const tl = await app.db.selectFrom('customer_timeline').select('ref_id').where('customer_id', '=', cid).where('kind', '=', 'request.created').execute()
+  t.same(tl.map((x) => x.ref_id), [String(id)], 'one timeline row')
+
+  const page = await agent.get(String(a.headers.location))
+  t.match(page.body, 'class="flash ok"', 'the request page says it was saved')
+  const next = await agent.get(String(a.headers.location))
+  t.notMatch(next.body, 'class="flash ok"', 'once')
+})
