@@ -29,6 +29,19 @@ export interface Store {
 // at local midnight shifts the day when shown in another time zone.
 const INT8 = 20, DATE = 1082
 
+/**
+ * Connections of their own for work that needs other session settings than the app's
+ * (the customer search's planner settings and short timeout): on PostgreSQL a small
+ * second pool per set of settings, made on first use, whose connections start with
+ * them, so such work is one statement instead of a transaction that sets them first
+ * (four round trips). undefined on PGlite (one session: set them per transaction) and
+ * for a transaction (it keeps its own connection's settings).
+ */
+export function dbWithSettings(db: DB, settings: Record<string, string>): DB | undefined {
+  return settingsPools.get(db)?.(settings)
+}
+const settingsPools = new WeakMap<DB, (settings: Record<string, string>) => DB>()
+
 // Each driver is loaded only when it is used: a process runs on one of them, and the
 // other's modules (PGlite's above all) cost start-up time for nothing.
 export async function openStore(config: Config): Promise<Store> {
@@ -51,6 +64,17 @@ async function openPostgres(config: Config): Promise<Store> {
   // the broken client and the next query connects afresh.
   pool.on('error', (e) => console.warn(`database connection lost: ${e.message}`))
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const others = new Map<string, { pool: InstanceType<typeof pg.Pool>; db: DB }>()
+  settingsPools.set(db, (settings) => {
+    const options = Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`).join(' ')
+    let o = others.get(options)
+    if (!o) {
+      const p = new pg.Pool({ connectionString: config.databaseUrl, max: Math.max(2, Math.ceil(config.poolSize / 2)), options, application_name: 'kehu' })
+      p.on('error', (e) => console.warn(`database connection lost: ${e.message}`))
+      others.set(options, (o = { pool: p, db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: p }) }) }))
+    }
+    return o.db
+  })
   return {
     kind: 'postgres',
     db,
@@ -64,8 +88,8 @@ async function openPostgres(config: Config): Promise<Store> {
     },
     async close() {
       // Kysely ends the pool only if it ever ran a query; the migration runner may have been the only user
-      await db.destroy()
-      if (!pool.ended) await pool.end()
+      await Promise.all([db, ...[...others.values()].map((o) => o.db)].map((d) => d.destroy()))
+      for (const p of [pool, ...[...others.values()].map((o) => o.pool)]) if (!p.ended) await p.end()
     }
   }
 }

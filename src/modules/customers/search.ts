@@ -20,6 +20,7 @@
 //   is fetched by key, and the plan is the same at 3,000 rows as at 1,000,000
 //   (test/modules/customers/search-plan.test.ts pins it).
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely'
+import { dbWithSettings } from '../../db/index.ts'
 import type { Database } from '../../db/types.ts'
 import { phoneTerm } from '../../platform/phone.ts'
 import type { Principal } from '../../platform/principal.ts'
@@ -215,18 +216,25 @@ export type SearchResult =
   | { status: 'empty' | 'tooShort' | 'timeout'; rows: []; total: 0; capped: false }
 
 /**
- * Runs `fn` in a transaction with the search settings: a statement_timeout, and only
+ * Runs `fn` with the search settings: a statement_timeout, and only
  * the plan a search should have whatever the table size: candidates found through an
  * index, then fetched by key in nested loops. No sequential scans, and no hash or
  * merge joins (at a few thousand rows the planner would otherwise happily read every
- * customer to join a handful of candidates, and a test could not pin the plan).
+ * customer to join a handful of candidates, and a test could not pin the plan). On
+ * PostgreSQL `fn` gets connections that start with these settings (dbWithSettings):
+ * not a transaction, and not the caller's. On PGlite, a transaction that sets them.
  */
-export async function withSearchSettings<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+export async function withSearchSettings<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+  const own = dbWithSettings(db, SEARCH_SETTINGS)
+  if (own) return fn(own)
   return db.transaction().execute(async (trx) => {
-    await sql`select set_config('statement_timeout', ${String(SEARCH_TIMEOUT_MS)}, true), set_config('enable_seqscan', 'off', true),
-      set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`.execute(trx)
+    const set = Object.entries(SEARCH_SETTINGS).map(([k, v]) => sql`set_config(${k}, ${v}, true)`)
+    await sql`select ${sql.join(set)}`.execute(trx)
     return fn(trx)
   })
+}
+const SEARCH_SETTINGS = {
+  statement_timeout: String(SEARCH_TIMEOUT_MS), enable_seqscan: 'off', enable_hashjoin: 'off', enable_mergejoin: 'off'
 }
 
 export const isTimeout = (e: unknown) => (e as { code?: string })?.code === '57014'

@@ -136,3 +136,14 @@ t.test('search query plans', async (t) => {
     }
   })
 })
+
+t.test('a search runs with its own settings; other queries do not get them', async (t) => {
+  const app = await testApp(t)
+  const show = (db: typeof app.db) => sql<Record<string, string>>`select current_setting('statement_timeout') as timeout,
+    current_setting('enable_seqscan') as seqscan, current_setting('enable_hashjoin') as hashjoin, current_setting('enable_mergejoin') as mergejoin`.execute(db)
+  const inside = (await withSearchSettings(app.db, show)).rows[0]
+  t.same(inside, { timeout: '1500ms', seqscan: 'off', hashjoin: 'off', mergejoin: 'off' }, 'the search: a short timeout, and the plan of an index')
+  const outside = (await show(app.db)).rows[0]
+  t.same([outside.seqscan, outside.hashjoin, outside.mergejoin], ['on', 'on', 'on'], 'the same statement outside a search plans freely')
+  t.not(outside.timeout, '1500ms', 'and has the ordinary timeout')
+})
