@@ -6,6 +6,7 @@ import type { Config } from '../config.ts'
 import type { Database } from './types.ts'
 import { SerialPGliteDialect } from './pglite-serial.ts'
 import { acquireLock } from './lock.ts'
+import { usePreparedStatements } from './prepared.ts'
 
 export type DB = Kysely<Database>
 
@@ -63,6 +64,7 @@ async function openPostgres(config: Config): Promise<Store> {
   // pool emit 'error'; unheard, that event would crash the process. The pool drops
   // the broken client and the next query connects afresh.
   pool.on('error', (e) => console.warn(`database connection lost: ${e.message}`))
+  usePreparedStatements(pool)
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   const others = new Map<string, { pool: InstanceType<typeof pg.Pool>; db: DB }>()
   settingsPools.set(db, (settings) => {
