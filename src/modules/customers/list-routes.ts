@@ -5,6 +5,7 @@ import { HttpError } from '../../platform/errors.ts'
 import { requirePermission } from '../../platform/guard.ts'
 import { childRegions } from '../../platform/regions.ts'
 import { lookups } from './http.ts'
+import { activeUsers } from './lookups.ts'
 import { DEFAULT_COLUMNS, listCustomers, listQuerySchema, OPTIONAL_COLUMNS, type ListQuery } from './queries.ts'
 import { listSavedFilters } from './saved-filters.ts'
 import { isTimeout, parseTerm } from './search.ts'
@@ -48,7 +49,7 @@ const routes: FastifyPluginAsync = async (app) => {
     const [saved, provinces, owners] = await Promise.all([
       listSavedFilters(db, user.id, 'customers'),
       childRegions(db, null),
-      user.scope === 'own' ? Promise.resolve([]) : db.selectFrom('users').select(['id', 'name']).where('active', '=', true).orderBy('name').limit(500).execute()
+      user.scope === 'own' ? Promise.resolve([]) : activeUsers(db)
     ])
     return reply.page('/customers/list', { ...data, saved, provinces, owners, optionalColumns: OPTIONAL_COLUMNS, module: 'customers' },
       { fragment: '/customers/_table' })

@@ -36,3 +36,19 @@ export function lookupHelpers(lists: Lists, lang: Lang) {
     }
   }
 }
+
+const usersCache = new WeakMap<object, { at: number; rows: Promise<{ id: number; name: string }[]> }>()
+
+/**
+ * Active users by name, for the list's owner filter: up to 500, kept for a few seconds
+ * like the code lists (read on every full list page of a supervisor; a user added or
+ * disabled shows in the filter a few seconds later).
+ */
+export function activeUsers(db: DB): Promise<{ id: number; name: string }[]> {
+  const hit = usersCache.get(db)
+  if (hit && Date.now() - hit.at < TTL_MS) return hit.rows
+  const rows = db.selectFrom('users').select(['id', 'name']).where('active', '=', true).orderBy('name').limit(500).execute()
+  usersCache.set(db, { at: Date.now(), rows })
+  rows.catch(() => usersCache.delete(db))
+  return rows
+}

@@ -131,24 +131,40 @@ export function listQuery(db: Kysely<Database>, user: Principal, f: ListQuery, s
  */
 export async function listCustomers(db: Kysely<Database>, user: Principal, f: ListQuery, opts: { count?: boolean } = {}) {
   const sort = f.sort ?? 'new'
-  const { rows } = await run(db, f, async (db) => {
+  const { rows, total } = await run(db, f, async (db) => {
+    if (searchOnly(f)) {
+      // The search box alone, newest first: its candidates (live, in scope) are the
+      // whole answer, so their ids give the count and this page's ids, and only the
+      // page's rows are read (a common word has a thousand candidates or more, and
+      // the count and the sort would otherwise fetch every one of them).
+      const ids = [...new Set(await findSearchIds(db, user, f))].sort((a, b) => b - a)
+      const c = cursor(sort, f.after)
+      const pageIds = (c ? ids.filter((id) => id < c.id) : ids).slice(0, PAGE_SIZE + 1)
+      const page = pageIds.length ? (await db.executeQuery(listQuery(db, user, f, pageIds))).rows : []
+      return { rows: page, total: opts.count ? ids.length : null }
+    }
     // With a term and a count, the page and the count would each run the search as a
     // subquery of their own: it is found once, first, and both read its ids (a common
     // word's search is most of the cost of such a page).
     const ids = f.q !== undefined && opts.count ? await findSearchIds(db, user, f) : undefined
     let query = listQuery(db, user, f, ids)
     if (opts.count) query = query.select(() => countQuery(db, user, f, ids).as('filter_total'))
-    return db.executeQuery(query)
+    const { rows } = await db.executeQuery(query)
+    // no row on the first page: nothing matched, and no row carries the count
+    const total = opts.count ? Number((rows[0] as { filter_total?: number } | undefined)?.filter_total ?? 0) : null
+    for (const r of rows) delete (r as { filter_total?: number }).filter_total
+    return { rows, total }
   })
   const more = rows.length > PAGE_SIZE
   const page = rows.slice(0, PAGE_SIZE)
   const last = page[page.length - 1]
   const next = more && last ? `${sort === 'name' ? last.name_initials : sort === 'grade' ? last.grade : ''}|${last.id}` : null
-  // no row on the first page: nothing matched, and no row carries the count
-  const total = opts.count ? Number((rows[0] as { filter_total?: number } | undefined)?.filter_total ?? 0) : null
-  for (const r of page) delete (r as { filter_total?: number }).filter_total
   return { rows: page, next, count: total === null ? null : { n: Math.min(total, COUNT_CAP), capped: total > COUNT_CAP } }
 }
+
+/** the filters other than the search box; with none of them set, a search is "the search box alone" */
+const OTHER_FILTERS = ['status', 'grade', 'owner', 'dept', 'region', 'industry', 'source', 'type', 'tag', 'review', 'from', 'to', 'letter'] as const
+const searchOnly = (f: ListQuery) => f.q !== undefined && (f.sort ?? 'new') === 'new' && OTHER_FILTERS.every((k) => f[k] === undefined)
 
 /** exact up to COUNT_CAP, then "1000+": bounded work whatever the table size */
 function countQuery(db: Kysely<Database>, user: Principal, f: ListQuery, ids?: number[]) {

@@ -169,8 +169,10 @@ export function searchIdsSql(user: Principal, raw: string, o: { deleted?: boolea
   if (!p.ok) return null
   const bs = branches(p.term, eligible(user, { scoped: true, deleted: o.deleted }))
   if (!bs.length) return null
-  const { ctes, union } = capped(bs, sql`id`)
-  return sql`with ${ctes} select id from (${union}) u`
+  // the candidates that can be listed: live ones, or in the trash view deleted ones
+  // (eligible() leaves that to here, see its comment)
+  const { ctes, union } = capped(bs, sql`id, live`)
+  return sql`with ${ctes} select id from (${union}) u where live = ${!o.deleted}`
 }
 
 /** The ranked search statement; exported so a test can EXPLAIN exactly what runs. */

@@ -41,3 +41,39 @@ t.test('the list counts the filtered customers in the user\'s scope', async (t) 
   t.equal(countOf((await rep2.get('/customers')).body), 'capped', 'over 1,000: "more than 1000"')
   t.equal(countOf((await rep2.get('/customers?grade=D')).body), '1000', 'exactly 1,000 is still counted')
 })
+
+t.test('a search in the list box: counted, paged newest first, live and in scope only', async (t) => {
+  const app = await testApp(t)
+  const office = await seedOffice(app)
+  const rep = await signIn(app, 'rep')
+  const rep2 = await signIn(app, 'rep2')
+  const sup = await signIn(app, 'super')
+  await sql`insert into customers (code, customer_type, name, owner_id, grade, name_initials)
+    select 'A-8' || lpad(g::text, 5, '0'), 'A', '批量检索' || g, ${office.users.rep2.id}::int, 'C', 'pljs' || lpad(g::text, 5, '0')
+      from generate_series(1, 120) g`.execute(app.db)
+  const all = (await app.db.selectFrom('customers').select('id').where('name_initials', 'like', 'pljs%').orderBy('id', 'desc').execute()).map((r) => r.id)
+  const idsOf = (body: string) => [...new Set([...body.matchAll(/href="\/customers\/(\d+)"/g)].map((m) => Number(m[1])))]
+  const nextOf = (body: string) => /hx-get="(\/customers\?[^"]*after=[^"]+)"/.exec(body)?.[1]?.replaceAll('&amp;', '&')
+
+  const first = await rep2.get('/customers?q=pljs')
+  t.equal(countOf(first.body), '120', 'every match is counted, though the page shows 50')
+  const seen = idsOf(first.body)
+  t.same(seen, all.slice(0, 50), 'the newest 50 first')
+  let next = nextOf(first.body)
+  while (next) {
+    const more = await rep2.get(next, { 'hx-request': 'true' })
+    seen.push(...idsOf(more.body))
+    next = nextOf(more.body)
+  }
+  t.same(seen, all, '"more" pages bring the rest, each once, in order')
+
+  t.equal((await sup.post(`/customers/${all[0]}/delete`)).statusCode, 303, 'a supervisor deletes one')
+  const after = await rep2.get('/customers?q=pljs')
+  const deleted = (await app.db.selectFrom('customers').select('deleted_at').where('id', '=', all[0]).executeTakeFirstOrThrow()).deleted_at
+  t.ok(deleted, 'it is marked deleted')
+  t.equal(countOf(after.body), '119', 'a deleted customer is not counted')
+  t.notOk(idsOf(after.body).includes(all[0]), 'nor listed')
+  const trash = await sup.get('/customers?deleted=1&q=pljs')
+  t.same(idsOf(trash.body), [all[0]], 'the trash view finds it')
+  t.equal(countOf((await rep.get('/customers?q=pljs')).body), '0', 'another rep sees none of them')
+})
