@@ -18,7 +18,7 @@ import { ioScenarios } from './io.ts'
 import type { LoadJob, LoadResult } from './load.ts'
 import { clusterCpuSeconds } from './pg.ts'
 import { FORM_TOKEN, maxAtMost, p95AtMost, ratioAtLeast, signIn, type Scenario, type Who } from './scenario.ts'
-import { SERVICE_SCENARIOS, serviceScenarios } from './service.ts'
+import { PACE_PER_AGENT, SERVICE_SCENARIOS, serviceScenarios } from './service.ts'
 import { DATA_DIR, openTarget, wantedKinds, type Target } from './targets.ts'
 import { buildTerms, TERM_CLASSES, type TermClass } from './terms.ts'
 
@@ -81,11 +81,11 @@ async function benchTarget(target: Target): Promise<{ rows: Row[]; extra: string
     { name: 'rows-super', what: 'htmx rows fragment: ?after=cursor, HX-Request', who: 'super', hx: true, connections: CONNECTIONS,
       paths: cursors.map((c) => `/customers?after=${enc(`|${c}`)}`), checks: [ratioAtLeast(0.8)] },
     { name: 'customer-page', what: `GET /customers/:id, ${5 + target.info.params.heavyComms} communications, 50-item timeline page`, who: 'super',
-      connections: SEARCH_CONNECTIONS, paths: heavy.map((id) => `/customers/${id}`), checks: [p95AtMost(30)] },
+      connections: SEARCH_CONNECTIONS, paths: heavy.map((id) => `/customers/${id}`), checks: [p95AtMost(30)], pace: SEARCH_CONNECTIONS * PACE_PER_AGENT },
     ...TERM_CLASSES.map((cls: TermClass): Scenario => ({
       name: `search-${cls}`, what: `GET /customers?q= (htmx, as typed), ${cls} terms, ~${terms[cls].matches.median} candidates`, who: 'agent', hx: true,
       connections: SEARCH_CONNECTIONS, paths: terms[cls].terms.map((t) => `/customers?q=${enc(t)}`),
-      checks: [p95AtMost(cls === 'common' ? 60 : 20), maxAtMost(500)]
+      checks: [p95AtMost(cls === 'common' ? 60 : 20), maxAtMost(500)], pace: SEARCH_CONNECTIONS * PACE_PER_AGENT
     })),
     { name: 'search-global', what: 'GET /search?q=, all term classes mixed', who: 'agent', connections: SEARCH_CONNECTIONS,
       paths: TERM_CLASSES.flatMap((cls) => terms[cls].terms.slice(0, 60)).map((t) => `/search?q=${enc(t)}`).sort(() => Math.random() - 0.5),

@@ -28,7 +28,7 @@ export const SERVICE_SCENARIOS = ['call-lookup', 'today-calls', 'overdue-list', 
 interface Ctx { appUrl: string; target: Target; log: (m: string) => void; connections: number; searchConnections: number }
 
 /** the paced run of the reads: each of the connections ("agents") one request a second, far above a person's pace */
-const PACE_PER_AGENT = 1
+export const PACE_PER_AGENT = 1
 
 const shuffle = <T>(a: T[]): T[] => {
   for (let i = a.length - 1; i > 0; i--) { const j = Math.floor(Math.random() * (i + 1)); [a[i], a[j]] = [a[j], a[i]] }

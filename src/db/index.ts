@@ -7,6 +7,7 @@ import type { Database } from './types.ts'
 import { SerialPGliteDialect } from './pglite-serial.ts'
 import { acquireLock } from './lock.ts'
 import { usePreparedStatements } from './prepared.ts'
+import { LiteralLimits } from './literal-limits.ts'
 
 export type DB = Kysely<Database>
 
@@ -29,6 +30,8 @@ export interface Store {
 // int8 counts as numbers (our counts fit), dates as 'YYYY-MM-DD' strings: a JS Date
 // at local midnight shifts the day when shown in another time zone.
 const INT8 = 20, DATE = 1082
+
+const plugins = [new LiteralLimits()]
 
 /**
  * Connections of their own for work that needs other session settings than the app's
@@ -65,7 +68,7 @@ async function openPostgres(config: Config): Promise<Store> {
   // the broken client and the next query connects afresh.
   pool.on('error', (e) => console.warn(`database connection lost: ${e.message}`))
   usePreparedStatements(pool)
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins })
   const others = new Map<string, { pool: InstanceType<typeof pg.Pool>; db: DB }>()
   settingsPools.set(db, (settings) => {
     const options = Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`).join(' ')
@@ -73,7 +76,7 @@ async function openPostgres(config: Config): Promise<Store> {
     if (!o) {
       const p = new pg.Pool({ connectionString: config.databaseUrl, max: Math.max(2, Math.ceil(config.poolSize / 2)), options, application_name: 'kehu' })
       p.on('error', (e) => console.warn(`database connection lost: ${e.message}`))
-      others.set(options, (o = { pool: p, db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: p }) }) }))
+      others.set(options, (o = { pool: p, db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: p }), plugins }) }))
     }
     return o.db
   })
@@ -110,7 +113,7 @@ async function openPglite(config: Config): Promise<Store> {
     release()
     throw e
   }
-  const db = new Kysely<Database>({ dialect: new SerialPGliteDialect({ pglite }) })
+  const db = new Kysely<Database>({ dialect: new SerialPGliteDialect({ pglite }), plugins })
   return {
     kind: 'pglite',
     db,

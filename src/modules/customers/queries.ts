@@ -168,7 +168,7 @@ const searchOnly = (f: ListQuery) => f.q !== undefined && (f.sort ?? 'new') === 
 
 /** exact up to COUNT_CAP, then "1000+": bounded work whatever the table size */
 function countQuery(db: Kysely<Database>, user: Principal, f: ListQuery, ids?: number[]) {
-  const inner = applyFilters(db.selectFrom('customers as c'), user, f, ids).select(sql`1`.as('x')).limit(COUNT_CAP + 1)
+  const inner = applyFilters(db.selectFrom('customers as c'), user, f, ids).select(sql`1`.as('x')).limit(sql.lit(COUNT_CAP + 1))
   return db.selectFrom(inner.as('t')).select((eb) => sql<number>`${eb.fn.countAll()}::int`.as('n'))
 }
 
