@@ -156,7 +156,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
   const res = await cannon(job, job.duration, (t, code) => { ms.push(t); status[code] = (status[code] ?? 0) + 1 })
   process.send!({ phase: 'end' })
   const single = job.latency > 0 ? await singleUser(job) : null
-  if (single) for (const [k, v] of Object.entries(single.status)) if (!/^2/.test(k)) status[`single-${k}`] = v
+  if (single) for (const [k, v] of Object.entries(single.status)) if (!/^(2|3)/.test(k)) status[`single-${k}`] = v
   const paced = job.pace ? await agents(job, job.pace) : null
   if (paced) for (const [k, v] of Object.entries(paced.status)) if (!/^(2|3)/.test(k)) status[`paced-${k}`] = v
   return {

@@ -79,6 +79,10 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
         req: (req) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip, id: req.id })
       }
     },
+    // one line per request, when it is answered (method, path, status, time), instead
+    // of Fastify's two (received, then answered): logging is a measurable part of a
+    // short request's cost, and the first line says nothing the second does not
+    disableRequestLogging: true,
     genReqId: () => crypto.randomBytes(6).toString('hex'),
     trustProxy: config.trustProxy,
     bodyLimit: 2 * 1024 * 1024,
@@ -100,6 +104,10 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.decorate('setupDone', () => setup)
   app.decorate('markSetupDone', () => { setup = true })
   app.addHook('onClose', async () => { await store.close() })
+
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info({ req, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed')
+  })
 
   app.decorate('draining', false)
   app.addHook('onRequest', async (req, reply) => {
