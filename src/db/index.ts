@@ -66,7 +66,8 @@ async function openPostgres(config: Config): Promise<Store> {
   // A pooled connection that dies while idle (server restart, admin kill) makes the
   // pool emit 'error'; unheard, that event would crash the process. The pool drops
   // the broken client and the next query connects afresh.
-  pool.on('error', (e) => console.warn(`database connection lost: ${e.message}`))
+  const warnLost = (e: Error) => console.warn(`database connection lost: ${e.message}`)
+  pool.on('error', warnLost)
   usePreparedStatements(pool)
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins })
   const others = new Map<string, { pool: InstanceType<typeof pg.Pool>; db: DB }>()
@@ -75,7 +76,7 @@ async function openPostgres(config: Config): Promise<Store> {
     let o = others.get(options)
     if (!o) {
       const p = new pg.Pool({ connectionString: config.databaseUrl, max: Math.max(2, Math.ceil(config.poolSize / 2)), options, application_name: 'kehu' })
-      p.on('error', (e) => console.warn(`database connection lost: ${e.message}`))
+      p.on('error', warnLost)
       others.set(options, (o = { pool: p, db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: p }), plugins }) }))
     }
     return o.db

@@ -162,8 +162,13 @@ export async function listCustomers(db: Kysely<Database>, user: Principal, f: Li
   return { rows: page, next, count: total === null ? null : { n: Math.min(total, COUNT_CAP), capped: total > COUNT_CAP } }
 }
 
-/** the filters other than the search box; with none of them set, a search is "the search box alone" */
-const OTHER_FILTERS = ['status', 'grade', 'owner', 'dept', 'region', 'industry', 'source', 'type', 'tag', 'review', 'from', 'to', 'letter'] as const
+/**
+ * The filters other than the search box, read off the schema so that a filter added
+ * there is one here too; with none of them set, a search is "the search box alone".
+ * (Not filters: the box itself, the trash view the search handles, sort, cursor, columns.)
+ */
+const NOT_FILTERS = new Set(['q', 'deleted', 'sort', 'after', 'cols'])
+const OTHER_FILTERS = Object.keys(listQuerySchema.shape).filter((k) => !NOT_FILTERS.has(k)) as (keyof ListQuery)[]
 const searchOnly = (f: ListQuery) => f.q !== undefined && (f.sort ?? 'new') === 'new' && OTHER_FILTERS.every((k) => f[k] === undefined)
 
 /** exact up to COUNT_CAP, then "1000+": bounded work whatever the table size */

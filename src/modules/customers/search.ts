@@ -217,6 +217,10 @@ export type SearchResult =
   | { status: 'ok'; term: Term; rows: SearchRow[]; total: number; capped: boolean }
   | { status: 'empty' | 'tooShort' | 'timeout'; rows: []; total: 0; capped: false }
 
+const SEARCH_SETTINGS = {
+  statement_timeout: String(SEARCH_TIMEOUT_MS), enable_seqscan: 'off', enable_hashjoin: 'off', enable_mergejoin: 'off'
+}
+
 /**
  * Runs `fn` with the search settings: a statement_timeout, and only
  * the plan a search should have whatever the table size: candidates found through an
@@ -235,10 +239,6 @@ export async function withSearchSettings<T>(db: Kysely<Database>, fn: (db: Kysel
     return fn(trx)
   })
 }
-const SEARCH_SETTINGS = {
-  statement_timeout: String(SEARCH_TIMEOUT_MS), enable_seqscan: 'off', enable_hashjoin: 'off', enable_mergejoin: 'off'
-}
-
 export const isTimeout = (e: unknown) => (e as { code?: string })?.code === '57014'
 
 /**
