@@ -34,6 +34,17 @@ const INT8 = 20, DATE = 1082
 const plugins = [new LiteralLimits()]
 
 /**
+ * Settings every connection of the app starts with. The customer search's two GIN
+ * indexes take their pending-list limit from here rather than from an index storage
+ * parameter (migration 0012): a transaction can then raise it for itself with SET
+ * LOCAL, which the import's write does, while changing the index's parameter would
+ * hold an ACCESS EXCLUSIVE lock on it, and so stop every customer query, until the
+ * import commits. 128 kB keeps each search's extra reading to a few pages (0004).
+ */
+export const SESSION_SETTINGS: Readonly<Record<string, string>> = { gin_pending_list_limit: '128' }
+const startupOptions = (settings: Record<string, string>) => Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`).join(' ')
+
+/**
  * Connections of their own for work that needs other session settings than the app's
  * (the customer search's planner settings and short timeout): on PostgreSQL a small
  * second pool per set of settings, made on first use, whose connections start with
@@ -61,6 +72,7 @@ async function openPostgres(config: Config): Promise<Store> {
     connectionString: config.databaseUrl,
     max: config.poolSize,
     statement_timeout: config.statementTimeoutMs,
+    options: startupOptions(SESSION_SETTINGS),
     application_name: 'kehu'
   })
   // A pooled connection that dies while idle (server restart, admin kill) makes the
@@ -72,7 +84,7 @@ async function openPostgres(config: Config): Promise<Store> {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins })
   const others = new Map<string, { pool: InstanceType<typeof pg.Pool>; db: DB }>()
   settingsPools.set(db, (settings) => {
-    const options = Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`).join(' ')
+    const options = startupOptions({ ...SESSION_SETTINGS, ...settings })
     let o = others.get(options)
     if (!o) {
       const p = new pg.Pool({ connectionString: config.databaseUrl, max: Math.max(2, Math.ceil(config.poolSize / 2)), options, application_name: 'kehu' })
@@ -110,6 +122,8 @@ async function openPglite(config: Config): Promise<Store> {
       loadDataDir: config.pgliteLoadFrom,
       parsers: { [INT8]: (v: string) => Number(v), [DATE]: (v: string) => v }
     })
+    // one session for the whole process: its settings are set once
+    for (const [k, v] of Object.entries(SESSION_SETTINGS)) await pglite.query('select set_config($1, $2, false)', [k, v])
   } catch (e) {
     release()
     throw e

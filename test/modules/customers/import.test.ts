@@ -1,5 +1,6 @@
 import ExcelJS from 'exceljs'
 import t from 'tap'
+import { sql } from 'kysely'
 import { auditRows, seedOffice, signIn, testApp } from '../../helpers/app.ts'
 import { createViaForm } from './helpers.ts'
 import { csv, jobIdOf, mappingForm, upload, uploadAndCheck, waitForJob, xlsx } from './io-helpers.ts'
@@ -120,6 +121,11 @@ t.test('customer import', async (t) => {
     t.equal(await count(app), before + 2)
     const found = await sup.get(`/customers?q=${encodeURIComponent(c.code)}`)
     t.match(found.body, '深圳导入科技有限公司', 'imported customers are found by the search box')
+    const byFragment = await sup.get(`/customers?q=${encodeURIComponent('导入科')}`)
+    t.match(byFragment.body, '深圳导入科技有限公司', 'and by a fragment of the Chinese name, through the merged index')
+    t.notMatch(byFragment.body, '北京导入贸易有限公司')
+    const limit = await sql<{ gin_pending_list_limit: string }>`show gin_pending_list_limit`.execute(app.db)
+    t.equal(limit.rows[0].gin_pending_list_limit, '128kB', "the write's larger pending list ended with its transaction")
   })
 
   t.test("an ordinary user's rows are his and wait for review; naming another owner is refused", async (t) => {
