@@ -202,6 +202,7 @@ async function stageRows(db: DB, jobId: number, rows: ReturnType<typeof stagedVa
 /** The dry run: every row validated and staged in batches, then duplicates flagged. */
 async function runCheck(db: DB, user: Principal, job: Job & { mapping: Mapping }) {
   const io = ioDb(db)
+  let staging: Promise<void> = Promise.resolve()
   const fail = (message: string) => io.updateTable('import_jobs').set({ state: 'failed', message, updated_at: new Date() }).where('id', '=', job.id).execute()
   try {
     const { file } = await io.selectFrom('import_jobs').select('file').where('id', '=', job.id).executeTakeFirstOrThrow()
@@ -211,12 +212,22 @@ async function runCheck(db: DB, user: Principal, job: Job & { mapping: Mapping }
     const { headerRow } = jobHead(job)
     let batch: ReturnType<typeof stagedValues>[] = []
     let processed = 0
+    // One batch is staged by the database while this process reads and checks the
+    // next: reading the file is this process's work, staging the server's, and on
+    // PostgreSQL the two run on different cores. The failure of a batch is kept and
+    // thrown at the next flush (a promise nobody awaits yet must not reject).
+    let failure: { e: unknown } | undefined
     const flush = async () => {
+      await staging
+      if (failure) throw failure.e
       if (!batch.length) return
-      await stageRows(db, job.id, batch)
-      processed += batch.length
+      const rows = batch
       batch = []
-      await io.updateTable('import_jobs').set({ processed, updated_at: new Date() }).where('id', '=', job.id).execute()
+      staging = (async () => {
+        await stageRows(db, job.id, rows)
+        processed += rows.length
+        await io.updateTable('import_jobs').set({ processed, updated_at: new Date() }).where('id', '=', job.id).execute()
+      })().catch((e: unknown) => { failure = { e } })
     }
     for await (const row of readSheet(Buffer.from(file), job.file_kind)) {
       if (row.rowNo <= headerRow || !row.cells.some((c) => c.trim())) continue
@@ -224,6 +235,7 @@ async function runCheck(db: DB, user: Principal, job: Job & { mapping: Mapping }
       if (batch.length >= CHECK_BATCH) await flush()
     }
     await flush()
+    await flush() // waits for the last batch
     if (!processed) return void await fail('customerIo.err.noRows')
     const duplicates = await flagDuplicates(io, job.id)
     const { n } = await io.selectFrom('import_rows').select((eb) => eb.fn.countAll<number>().as('n'))
@@ -232,6 +244,7 @@ async function runCheck(db: DB, user: Principal, job: Job & { mapping: Mapping }
       state: 'checked', total: processed, processed, error_count: Number(n), duplicate_count: duplicates, updated_at: new Date()
     }).where('id', '=', job.id).execute()
   } catch (e) {
+    await staging // a batch still in the database must not update the job after this
     await fail(e instanceof SheetTooBig ? 'customerIo.err.tooManyRows' : 'customerIo.err.unreadable')
     if (!(e instanceof SheetTooBig)) throw e
   }
