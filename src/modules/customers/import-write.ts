@@ -22,7 +22,9 @@ export const WRITE_RANGE = 5000
  * this much instead, for their own transaction only.
  */
 const IMPORT_STATEMENT_TIMEOUT_MS = 300_000
-const longStatements = (trx: IoDB) => sql`select set_config('statement_timeout', ${String(IMPORT_STATEMENT_TIMEOUT_MS)}, true)`.execute(trx)
+// JIT compiling took 0.34–0.41 s of each duplicate check's run on the bench database
+// (EXPLAIN ANALYZE), more than the checks themselves take now.
+const longStatements = (trx: IoDB) => sql`select set_config('statement_timeout', ${String(IMPORT_STATEMENT_TIMEOUT_MS)}, true), set_config('jit', 'off', true)`.execute(trx)
 
 /**
  * The customer search's GIN indexes. Entered one row at a time into an index of a
@@ -52,7 +54,11 @@ export class DataChanged extends Error {}
 /**
  * Marks staged rows that repeat an existing customer's name or phone, or an earlier
  * row of the same file. Existing customers win over earlier rows in the message.
- * The name check uses customers_lower_name_idx; phones use customer_phones' index.
+ * The name check probes customers_lower_name_idx once per row, phones
+ * customer_phones' index: the LATERAL … OFFSET 0 keeps the planner from turning
+ * them into joins. As joins, it sorted or hashed all 1,000,000 customers (and all
+ * 4,300,000 phones) for 100,000 rows: 3.0–3.4 s each against 0.36 s, measured with
+ * EXPLAIN ANALYZE on the bench database.
  */
 export async function flagDuplicates(io: IoDB, jobId: number): Promise<number> {
   return io.transaction().execute(async (db) => {
@@ -83,15 +89,19 @@ async function flag(db: IoDB, jobId: number): Promise<number> {
   await sql`
     update import_rows r set dup = jsonb_build_object('kind', 'name', 'code', d.code, 'name', d.name)
       from (select distinct on (s.row_no) s.row_no, c.code, c.name
-              from import_rows s join customers c on lower(c.name) = lower(s.name_key) and c.deleted_at is null and c.merged_into is null
+              from import_rows s cross join lateral (
+                     select c.id, c.code, c.name from customers c
+                      where lower(c.name) = lower(s.name_key) and c.deleted_at is null and c.merged_into is null offset 0) c
              where s.job_id = ${jobId} and s.name_key is not null order by s.row_no, c.id) d
      where r.job_id = ${jobId} and r.row_no = d.row_no`.execute(db)
   await sql`
     update import_rows r set dup = jsonb_build_object('kind', 'phone', 'code', d.code, 'name', d.name)
       from (select distinct on (p.row_no) p.row_no, c.code, c.name
               from (select row_no, unnest(phones) as phone from import_rows where job_id = ${jobId}) p
-              join customer_phones cp on cp.phone = p.phone
-              join customers c on c.id = cp.customer_id and c.deleted_at is null and c.merged_into is null
+              cross join lateral (
+                     select c.id, c.code, c.name from customer_phones cp
+                       join customers c on c.id = cp.customer_id and c.deleted_at is null and c.merged_into is null
+                      where cp.phone = p.phone offset 0) c
              order by p.row_no, c.id) d
      where r.job_id = ${jobId} and r.row_no = d.row_no and (r.dup is null or r.dup ? 'row')`.execute(db)
   const { n } = await db.selectFrom('import_rows').select((eb) => eb.fn.countAll<number>().as('n'))
