@@ -63,12 +63,6 @@ export class DataChanged extends Error {}
 export async function flagDuplicates(io: IoDB, jobId: number): Promise<number> {
   return io.transaction().execute(async (db) => {
     await longStatements(db)
-    // The statistics must know this job's rows: when they were gathered while only
-    // another job's rows were staged, the planner expects one row for this job and
-    // joins the staged rows to themselves row by row. Measured at 100,000 rows with
-    // another job's 100,000 beside them: the first update ran into the five-minute
-    // timeout; with fresh statistics it takes seconds.
-    await sql`analyze import_rows`.execute(db)
     return flag(db, jobId)
   })
 }
