@@ -8,6 +8,7 @@ import { SerialPGliteDialect } from './pglite-serial.ts'
 import { acquireLock } from './lock.ts'
 import { usePreparedStatements } from './prepared.ts'
 import { LiteralLimits } from './literal-limits.ts'
+import { AUTH_CHANNEL, AuthChanges, AuthWrites } from './auth-changes.ts'
 
 export type DB = Kysely<Database>
 
@@ -25,13 +26,17 @@ export interface Store {
   close(): Promise<void>
   /** PGlite only: the raw instance, for dump/backup */
   pglite?: PGlite
+  /** sessions, accounts, roles and departments changed (see auth-changes.ts) */
+  authChanges: AuthChanges
+  /** starts hearing other connections' changes (LISTEN); idempotent, ended by close() */
+  watchAuth(): Promise<void>
 }
 
 // int8 counts as numbers (our counts fit), dates as 'YYYY-MM-DD' strings: a JS Date
 // at local midnight shifts the day when shown in another time zone.
 const INT8 = 20, DATE = 1082
 
-const plugins = [new LiteralLimits()]
+const pluginsFor = (changes: AuthChanges) => [new LiteralLimits(), new AuthWrites(changes)]
 
 /**
  * Settings every connection of the app starts with. The customer search's two GIN
@@ -81,7 +86,10 @@ async function openPostgres(config: Config): Promise<Store> {
   const warnLost = (e: Error) => console.warn(`database connection lost: ${e.message}`)
   pool.on('error', warnLost)
   usePreparedStatements(pool)
+  const authChanges = new AuthChanges()
+  const plugins = pluginsFor(authChanges)
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins })
+  let watching: Promise<() => Promise<void>> | undefined
   const others = new Map<string, { pool: InstanceType<typeof pg.Pool>; db: DB }>()
   settingsPools.set(db, (settings) => {
     const options = startupOptions({ ...SESSION_SETTINGS, ...settings })
@@ -96,6 +104,11 @@ async function openPostgres(config: Config): Promise<Store> {
   return {
     kind: 'postgres',
     db,
+    authChanges,
+    async watchAuth() {
+      watching ??= listenPostgres(pg, config.databaseUrl!, authChanges, warnLost)
+      await watching
+    },
     async runner() {
       const client = await pool.connect()
       return {
@@ -105,6 +118,7 @@ async function openPostgres(config: Config): Promise<Store> {
       }
     },
     async close() {
+      if (watching) await (await watching)()
       // Kysely ends the pool only if it ever ran a query; the migration runner may have been the only user
       await Promise.all([db, ...[...others.values()].map((o) => o.db)].map((d) => d.destroy()))
       for (const p of [pool, ...[...others.values()].map((o) => o.pool)]) if (!p.ended) await p.end()
@@ -128,11 +142,19 @@ async function openPglite(config: Config): Promise<Store> {
     release()
     throw e
   }
-  const db = new Kysely<Database>({ dialect: new SerialPGliteDialect({ pglite }), plugins })
+  const authChanges = new AuthChanges()
+  const db = new Kysely<Database>({ dialect: new SerialPGliteDialect({ pglite }), plugins: pluginsFor(authChanges) })
+  let watching: Promise<unknown> | undefined
   return {
     kind: 'pglite',
     db,
     pglite,
+    authChanges,
+    async watchAuth() {
+      // one backend in this process: its notifications arrive here as its statements end
+      watching ??= pglite.listen(AUTH_CHANNEL, (payload) => authChanges.emit(payload || null)).then(() => authChanges.setLive(true))
+      await watching
+    },
     async runner() {
       return {
         async exec(script) { await pglite.exec(script) },
@@ -141,7 +163,52 @@ async function openPglite(config: Config): Promise<Store> {
       }
     },
     async close() {
+      authChanges.setLive(false)
       try { await db.destroy() } finally { release() }
     }
+  }
+}
+
+/**
+ * A connection of its own that LISTENs for auth changes. Lost, it turns the session
+ * cache off (every request reads the database again) and tries again each second.
+ * Returns the function that ends it.
+ */
+async function listenPostgres(pg: typeof import('pg').default, url: string, changes: AuthChanges, warn: (e: Error) => void) {
+  let current: import('pg').Client | undefined
+  let closed = false
+  let timer: NodeJS.Timeout | undefined
+  const retry = () => { if (!closed) (timer = setTimeout(connect, 1000)).unref() }
+  const lost = (c: import('pg').Client) => {
+    if (current !== c) return
+    current = undefined
+    changes.setLive(false)
+    retry()
+  }
+  async function connect() {
+    const c = new pg.Client({ connectionString: url, application_name: 'kehu-listen' })
+    c.on('notification', (m) => changes.emit(m.payload || null))
+    c.on('error', (e) => { warn(e); lost(c) })
+    c.on('end', () => lost(c))
+    try {
+      await c.connect()
+      await c.query(`listen ${AUTH_CHANNEL}`)
+      if (closed) { await c.end(); return }
+      current = c
+      changes.setLive(true)
+    } catch (e) {
+      warn(e as Error)
+      c.end().catch(() => {})
+      retry()
+    }
+  }
+  await connect()
+  return async () => {
+    closed = true
+    clearTimeout(timer)
+    changes.setLive(false)
+    const c = current
+    current = undefined
+    await c?.end()
   }
 }

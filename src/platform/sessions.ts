@@ -1,7 +1,8 @@
 // Sessions in the database (both drivers), keyed by a SHA-256 of the cookie value.
-// One query per request loads the session with its user, role and department,
-// so permissions and data scope are current: disabling a user or moving him to
-// another department takes effect on his next request.
+// One query loads the session with its user, role and department, and the result is
+// kept in memory until any of them changes (session-cache.ts), so permissions and
+// data scope are current: disabling a user or moving him to another department takes
+// effect on his next request.
 import crypto from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
@@ -10,6 +11,7 @@ import type { DB } from '../db/index.ts'
 import { DEFAULT_LANG, isLang, type Lang } from './i18n.ts'
 import { effectivePermissions } from './permissions.ts'
 import type { Principal } from './principal.ts'
+import { SessionCache } from './session-cache.ts'
 
 export interface SessionState {
   idHash: string
@@ -99,22 +101,48 @@ export async function endUserSessions(db: DB, userId: number, exceptIdHash?: str
   await q.execute()
 }
 
-async function loadSession(req: FastifyRequest, id: string) {
+const readSession = (db: DB, idHash: string) => db.selectFrom('sessions as s')
+  .leftJoin('users as u', 'u.id', 's.user_id')
+  .leftJoin('roles as r', 'r.id', 'u.role_id')
+  .leftJoin('departments as d', 'd.id', 'u.department_id')
+  .select([
+    's.id_hash', 's.user_id', 's.csrf', 's.data', 's.created_at', 's.last_seen_at',
+    'u.login', 'u.name', 'u.lang', 'u.active', 'u.must_change_password', 'u.totp_enabled', 'u.department_id',
+    'u.role_id', 'u.grants', 'u.revokes',
+    'r.code as role_code', 'r.name_zh as role_zh', 'r.name_en as role_en', 'r.data_scope', 'r.permissions',
+    'd.path as dept_path', 'd.name as dept_name'
+  ])
+  .where('s.id_hash', '=', idHash)
+  .executeTakeFirst()
+
+type SessionRow = NonNullable<Awaited<ReturnType<typeof readSession>>>
+/** what the cache holds: the row, and the principal made from it once */
+interface Loaded { row: SessionRow; user: Principal | null }
+
+function principalOf(row: SessionRow): Principal | null {
+  if (row.user_id === null || !row.login) return null
+  return {
+    id: row.user_id, login: row.login, name: row.name!, lang: isLang(row.lang) ? row.lang : DEFAULT_LANG,
+    departmentId: row.department_id!, departmentName: row.dept_name!, deptPath: row.dept_path!,
+    roleId: row.role_id!, roleCode: row.role_code!, roleName: { zh: row.role_zh!, en: row.role_en! },
+    scope: row.data_scope!,
+    perms: effectivePermissions(row.role_code!, row.permissions ?? [], row.grants ?? [], row.revokes ?? []),
+    mustChangePassword: row.must_change_password!, totpEnabled: row.totp_enabled!
+  }
+}
+
+async function loadSession(req: FastifyRequest, id: string, cache: SessionCache<Loaded>) {
   const { db, config } = req.server
-  const row = await db.selectFrom('sessions as s')
-    .leftJoin('users as u', 'u.id', 's.user_id')
-    .leftJoin('roles as r', 'r.id', 'u.role_id')
-    .leftJoin('departments as d', 'd.id', 'u.department_id')
-    .select([
-      's.id_hash', 's.user_id', 's.csrf', 's.data', 's.created_at', 's.last_seen_at',
-      'u.login', 'u.name', 'u.lang', 'u.active', 'u.must_change_password', 'u.totp_enabled', 'u.department_id',
-      'u.role_id', 'u.grants', 'u.revokes',
-      'r.code as role_code', 'r.name_zh as role_zh', 'r.name_en as role_en', 'r.data_scope', 'r.permissions',
-      'd.path as dept_path', 'd.name as dept_name'
-    ])
-    .where('s.id_hash', '=', hashId(id))
-    .executeTakeFirst()
-  if (!row) return
+  const idHash = hashId(id)
+  let loaded = cache.get(idHash)
+  if (!loaded) {
+    const generation = cache.generation
+    const row = await readSession(db, idHash)
+    if (!row) return
+    loaded = { row, user: principalOf(row) }
+    cache.set(idHash, loaded, generation)
+  }
+  const { row } = loaded
   const now = Date.now()
   const expired = now - row.created_at.getTime() > config.sessionAbsoluteMs ||
     now - row.last_seen_at.getTime() > config.sessionIdleMs ||
@@ -124,19 +152,14 @@ async function loadSession(req: FastifyRequest, id: string) {
     return
   }
   if (now - row.last_seen_at.getTime() > TOUCH_EVERY_MS) {
-    await db.updateTable('sessions').set({ last_seen_at: sql`now()` as never }).where('id_hash', '=', row.id_hash).execute()
+    // A raw statement, so that the cache's own watch on session writes (auth-changes.ts)
+    // does not drop every cached session once a minute per person; the cached row
+    // stands for the database's: touched there, touched here.
+    await sql`update sessions set last_seen_at = now() where id_hash = ${row.id_hash}`.execute(db)
+    row.last_seen_at = new Date(now)
   }
   req.session = { idHash: row.id_hash, userId: row.user_id, csrf: row.csrf, data: row.data ?? {}, createdAt: row.created_at }
-  if (row.user_id !== null && row.login) {
-    req.user = {
-      id: row.user_id, login: row.login, name: row.name!, lang: isLang(row.lang) ? row.lang : DEFAULT_LANG,
-      departmentId: row.department_id!, departmentName: row.dept_name!, deptPath: row.dept_path!,
-      roleId: row.role_id!, roleCode: row.role_code!, roleName: { zh: row.role_zh!, en: row.role_en! },
-      scope: row.data_scope!,
-      perms: effectivePermissions(row.role_code!, row.permissions ?? [], row.grants ?? [], row.revokes ?? []),
-      mustChangePassword: row.must_change_password!, totpEnabled: row.totp_enabled!
-    }
-  }
+  req.user = loaded.user
 }
 
 export default fp(async (app) => {
@@ -145,11 +168,14 @@ export default fp(async (app) => {
   app.decorateRequest('lang', DEFAULT_LANG)
   app.decorateRequest('flash', null)
   app.decorateRequest('newFlash', null)
+  const cache = new SessionCache<Loaded>(app.store.authChanges)
+  await app.store.watchAuth()
+  app.addHook('onClose', async () => cache.close())
   app.addHook('onRequest', async (req) => {
     // static files and the health probe need no session: no database query for them
     if (req.url.startsWith('/public/') || req.url.startsWith('/vendor/') || req.url === '/healthz') return
     const id = req.cookies[cookieName(req)]
-    if (id && id.length < 100) await loadSession(req, id)
+    if (id && id.length < 100) await loadSession(req, id, cache)
     const cookieLang = req.cookies[LANG_COOKIE]
     req.lang = req.user?.lang ?? (isLang(cookieLang) ? cookieLang : DEFAULT_LANG)
   })

@@ -20,19 +20,38 @@ function setCookies(res: Res): string[] {
 }
 const cookieLine = (res: Res, name: string) => setCookies(res).find((c) => c.startsWith(`${name}=`))
 
+/** a statement on a connection of its own, not through the app's Kysely */
+async function elsewhere(app: FastifyInstance, text: string) {
+  if (app.store.pglite) return void await app.store.pglite.query(text)
+  const { default: pg } = await import('pg')
+  const client = new pg.Client({ connectionString: app.config.databaseUrl })
+  await client.connect()
+  try { await client.query(text) } finally { await client.end() }
+}
+
+/** whether a request answers `status` within two seconds (tried every 20 ms) */
+async function becomes(send: () => Promise<{ statusCode: number }>, status: number) {
+  for (const end = Date.now() + 2000; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
+    if ((await send()).statusCode === status) return true
+  }
+  return false
+}
+
 /** GET / with only this session cookie: 200 when the session is alive */
 async function alive(app: FastifyInstance, sid: string, name = 'kehu_sid', headers: Record<string, string> = {}) {
   const res = await app.inject({ method: 'GET', url: '/', headers: { cookie: `${name}=${sid}`, ...headers } })
   return res.statusCode === 200
 }
 
+// Through Kysely, like every write of the app: the app's session cache hears of it at
+// once (a raw statement from elsewhere is heard by NOTIFY, a moment after it commits).
 async function moveSession(app: FastifyInstance, sid: string, set: { lastSeenAgoMin?: number; createdAgoMin?: number }) {
   const h = hashId(sid)
   if (set.lastSeenAgoMin !== undefined) {
-    await sql`update sessions set last_seen_at = now() - make_interval(mins => ${set.lastSeenAgoMin}) where id_hash = ${h}`.execute(app.db)
+    await app.db.updateTable('sessions').set({ last_seen_at: sql`now() - make_interval(mins => ${set.lastSeenAgoMin})` as never }).where('id_hash', '=', h).execute()
   }
   if (set.createdAgoMin !== undefined) {
-    await sql`update sessions set created_at = now() - make_interval(mins => ${set.createdAgoMin}) where id_hash = ${h}`.execute(app.db)
+    await app.db.updateTable('sessions').set({ created_at: sql`now() - make_interval(mins => ${set.createdAgoMin})` as never }).where('id_hash', '=', h).execute()
   }
 }
 
@@ -145,6 +164,25 @@ t.test('sessions over plain HTTP', async (t) => {
     const audit = (await auditRows(app, { action: 'signin.failed' })).at(-1)!
     t.match(audit.changes, { reason: 'disabled' })
     await app.db.updateTable('users').set({ active: true }).where('login', '=', 'other').execute()
+  })
+
+  t.test('a change made by another connection (psql, another instance) reaches the signed-in user', async (t) => {
+    // The session, with its user and role, is kept in memory between requests; what
+    // another connection changes is heard by NOTIFY, a moment after it commits.
+    const c = await signIn(app, 'rep')
+    t.equal((await c.get('/customers')).statusCode, 200)
+    t.equal((await c.get('/customers')).statusCode, 200, 'served again (now from the cached session)')
+    await elsewhere(app, `update users set revokes = array['customers.read'] where login = 'rep'`)
+    t.ok(await becomes(() => c.get('/customers'), 403), 'the revoked permission is refused within two seconds')
+    await elsewhere(app, `update users set revokes = '{}' where login = 'rep'`)
+    t.ok(await becomes(() => c.get('/customers'), 200), 'and given back the same way')
+    await elsewhere(app, `update roles set data_scope = 'all' where id = (select role_id from users where login = 'rep')`)
+    t.ok(await becomes(async () => ({ statusCode: (await c.get('/customers')).body.includes('name="owner"') ? 1 : 0 }), 1),
+      "a role's wider scope shows the owner filter, which only wider scopes have")
+    await elsewhere(app, `update roles set data_scope = 'own' where id = (select role_id from users where login = 'rep')`)
+    t.ok(await becomes(async () => ({ statusCode: (await c.get('/customers')).body.includes('name="owner"') ? 1 : 0 }), 0))
+    await elsewhere(app, `delete from sessions where id_hash = '${hashId(c.cookies.get('kehu_sid')!)}'`)
+    t.ok(await becomes(() => c.get('/'), 303), 'a session deleted elsewhere is signed out')
   })
 
   t.test('sign-out kills the id for good', async (t) => {
