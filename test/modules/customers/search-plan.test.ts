@@ -121,6 +121,22 @@ t.test('search query plans', async (t) => {
     })
   }
 
+  t.test("a rep's list pages are read from the owner index alone", async (t) => {
+    // His customers are scattered over the table: a heap page per row otherwise (0014).
+    // A rep with a bench rep's share (2 % of a million) and not a third: with a third the
+    // planner rightly walks the newest customers instead.
+    const few = office.users.other.id
+    await sql`update customers set owner_id = ${few} where id % 50 = 7`.execute(db)
+    // as autovacuum leaves a table: pages marked all-visible, so no row needs a heap visit
+    await sql`vacuum analyze customers`.execute(db)
+    for (const f of [{}, { after: '|2000' }]) {
+      const nodes = await plan(listQuery(db, principal(few, 'own'), listQuerySchema.parse(f)).compile())
+      const customers = nodes.filter((n) => n['Relation Name'] === 'customers' || n['Index Name']?.startsWith('customers_'))
+      t.same(customers.map((n) => `${n['Node Type']} ${n['Index Name']}`), ['Index Only Scan customers_owner_list_idx'],
+        `${f.after ? 'a later page' : 'the first page'}: an index-only scan, no customer row read`)
+    }
+  })
+
   t.test('the duplicate check while typing', async (t) => {
     const probes = [
       { probe: { name: '北京华为科技有限公司', phone: someone.phone, email: 'info@example.cn' },
