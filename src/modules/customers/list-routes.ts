@@ -3,6 +3,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { HttpError } from '../../platform/errors.ts'
 import { requirePermission } from '../../platform/guard.ts'
+import { wantsFragment } from '../../platform/render.ts'
 import { childRegions } from '../../platform/regions.ts'
 import { lookups } from './http.ts'
 import { activeUsers } from './lookups.ts'
@@ -36,23 +37,26 @@ const routes: FastifyPluginAsync = async (app) => {
     // a search term too short to use finds nothing; the page says why instead of showing everything
     const term = f.q === undefined ? null : parseTerm(f.q)
     let searchNote = term && !term.ok ? 'customerSearch.tooShort' : null
-    const { rows, next, count } = await listCustomers(db, user, f, { count: !f.after }).catch((e) => {
+    // a full page shows the user's saved filters: the page's statement brings them along
+    const fullPage = !(f.after && req.headers['hx-request'] === 'true') && !wantsFragment(req)
+    const { rows, next, count, savedFilters } = await listCustomers(db, user, f, { count: !f.after, savedFilters: fullPage }).catch((e) => {
       if (!isTimeout(e)) throw e
       searchNote = 'customerSearch.timeout'
-      return { rows: [], next: null, count: null }
+      return { rows: [], next: null, count: null, savedFilters: undefined }
     })
     const lk = await lookups(req)
     const cols = new Set<string>(f.cols ?? DEFAULT_COLUMNS)
     const data = { f, rows, next, count, lk, cols, searchNote, qs: filterQueryString(f), nextQs: next ? filterQueryString(f, { after: next }) : '' }
     // "more" asks for the next rows only; the filter form asks for the table body
     if (f.after && req.headers['hx-request'] === 'true') return reply.fragment('/customers/_rows', data)
+    // the filter form swaps the table only: none of the form's own lists are needed
+    if (!fullPage) return reply.fragment('/customers/_table', data)
     const [saved, provinces, owners] = await Promise.all([
-      listSavedFilters(db, user.id, 'customers'),
+      savedFilters ?? listSavedFilters(db, user.id, 'customers'),
       childRegions(db, null),
       user.scope === 'own' ? Promise.resolve([]) : activeUsers(db)
     ])
-    return reply.page('/customers/list', { ...data, saved, provinces, owners, optionalColumns: OPTIONAL_COLUMNS, module: 'customers' },
-      { fragment: '/customers/_table' })
+    return reply.page('/customers/list', { ...data, saved, provinces, owners, optionalColumns: OPTIONAL_COLUMNS, module: 'customers' })
   })
 }
 

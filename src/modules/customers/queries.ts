@@ -8,6 +8,7 @@ import type { Principal } from '../../platform/principal.ts'
 import { inScope } from '../../platform/scope.ts'
 import { GRADES, STATUSES } from './schemas.ts'
 import { searchIdsSql, withSearchSettings } from './search.ts'
+import { savedFiltersJson, type SavedFilter } from './saved-filters.ts'
 
 export const PAGE_SIZE = 50
 export const COUNT_CAP = 1000
@@ -129,9 +130,9 @@ export function listQuery(db: Kysely<Database>, user: Principal, f: ListQuery, s
  * product a statement less is a round trip less to the database (with a search term,
  * a whole transaction less), which costs more here than the count itself.
  */
-export async function listCustomers(db: Kysely<Database>, user: Principal, f: ListQuery, opts: { count?: boolean } = {}) {
+export async function listCustomers(db: Kysely<Database>, user: Principal, f: ListQuery, opts: { count?: boolean; savedFilters?: boolean } = {}) {
   const sort = f.sort ?? 'new'
-  const { rows, total } = await run(db, f, async (db) => {
+  const { rows, total, saved } = await run(db, f, async (db) => {
     if (searchOnly(f)) {
       // The search box alone, newest first: its candidates (live, in scope) are the
       // whole answer, so their ids give the count and this page's ids, and only the
@@ -141,7 +142,7 @@ export async function listCustomers(db: Kysely<Database>, user: Principal, f: Li
       const c = cursor(sort, f.after)
       const pageIds = (c ? ids.filter((id) => id < c.id) : ids).slice(0, PAGE_SIZE + 1)
       const page = pageIds.length ? (await db.executeQuery(listQuery(db, user, f, pageIds))).rows : []
-      return { rows: page, total: opts.count ? ids.length : null }
+      return { rows: page, total: opts.count ? ids.length : null, saved: undefined }
     }
     // With a term and a count, the page and the count would each run the search as a
     // subquery of their own: it is found once, first, and both read its ids (a common
@@ -149,17 +150,21 @@ export async function listCustomers(db: Kysely<Database>, user: Principal, f: Li
     const ids = f.q !== undefined && opts.count ? await findSearchIds(db, user, f) : undefined
     let query = listQuery(db, user, f, ids)
     if (opts.count) query = query.select(() => countQuery(db, user, f, ids).as('filter_total'))
+    if (opts.savedFilters) query = query.select(() => savedFiltersJson(db, user.id, 'customers').as('saved_filters'))
     const { rows } = await db.executeQuery(query)
     // no row on the first page: nothing matched, and no row carries the count
-    const total = opts.count ? Number((rows[0] as { filter_total?: number } | undefined)?.filter_total ?? 0) : null
-    for (const r of rows) delete (r as { filter_total?: number }).filter_total
-    return { rows, total }
+    const first = rows[0] as { filter_total?: number; saved_filters?: SavedFilter[] } | undefined
+    const total = opts.count ? Number(first?.filter_total ?? 0) : null
+    // (nor the saved filters: undefined, and the caller reads them itself)
+    const saved = first?.saved_filters
+    for (const r of rows) { delete (r as { filter_total?: number }).filter_total; delete (r as { saved_filters?: unknown }).saved_filters }
+    return { rows, total, saved }
   })
   const more = rows.length > PAGE_SIZE
   const page = rows.slice(0, PAGE_SIZE)
   const last = page[page.length - 1]
   const next = more && last ? `${sort === 'name' ? last.name_initials : sort === 'grade' ? last.grade : ''}|${last.id}` : null
-  return { rows: page, next, count: total === null ? null : { n: Math.min(total, COUNT_CAP), capped: total > COUNT_CAP } }
+  return { rows: page, next, count: total === null ? null : { n: Math.min(total, COUNT_CAP), capped: total > COUNT_CAP }, savedFilters: saved }
 }
 
 /**

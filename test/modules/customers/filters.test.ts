@@ -1,6 +1,7 @@
 import t from 'tap'
 import { assertUnchanged } from '../../helpers/matrix.ts'
 import { auditRows, Client, seedOffice, signIn, testApp } from '../../helpers/app.ts'
+import { derive } from '../../../src/modules/customers/derive.ts'
 
 t.test('saved filters', async (t) => {
   const app = await testApp(t)
@@ -29,6 +30,27 @@ t.test('saved filters', async (t) => {
     t.equal(rows2[0].query, 'grade=B')
   })
 
+  t.test('the list shows them whether or not it has customers', async (t) => {
+    // with customers on the page, the page's one statement brings the filters along;
+    // with none, no row carries them and they are read on their own
+    const c = await signIn(app, 'other')
+    await c.post('/customers/filters', { name: '待跟进', query: 'status=interested' })
+    t.match((await c.get('/customers')).body, '>待跟进</a>', 'on an empty list')
+    const other = await app.db.selectFrom('users').select('id').where('login', '=', 'other').executeTakeFirstOrThrow()
+    const d = derive({ code: 'F-000001', name: '杭州瑞丰贸易有限公司', customer_type: 'A', phone: null, contacts: [] })
+    await app.db.insertInto('customers').values({ code: 'F-000001', customer_type: 'A', name: '杭州瑞丰贸易有限公司', owner_id: other.id,
+      name_initials: d.name_initials, first_letter: d.first_letter, search_grams: d.search_grams, search_text: d.search_text }).execute()
+    const page = await c.get('/customers')
+    t.match(page.body, '杭州瑞丰贸易有限公司')
+    t.match(page.body, '>待跟进</a>', 'beside his customers')
+    const table = await c.hx('GET', '/customers?grade=A')
+    t.equal(table.statusCode, 200)
+    t.notMatch(table.body, '待跟进', 'the filter form swaps the table only, without them')
+    const mine = await app.db.selectFrom('saved_filters').select('id').where('user_id', '=', other.id).executeTakeFirstOrThrow()
+    t.equal((await c.post(`/customers/filters/${mine.id}/delete`)).statusCode, 303)
+    t.notMatch((await c.get('/customers')).body, '待跟进', 'and a deleted one is gone from the page at once')
+  })
+
   t.test('invalid input: 422 with a message, nothing saved', async (t) => {
     for (const [what, form, msg] of [
       ['no name', { name: '  ', query: 'grade=A' }, '请为筛选条件填写一个名称'],
@@ -55,6 +77,6 @@ t.test('saved filters', async (t) => {
     const res = await rep.post(`/customers/filters/${row.id}/delete`)
     t.equal(res.statusCode, 303)
     t.equal((await saved()).length, 0)
-    t.equal((await auditRows(app, { entity: 'saved_filter', action: 'delete' })).length, 1)
+    t.equal((await auditRows(app, { entity: 'saved_filter', action: 'delete', entityId: row.id })).length, 1)
   })
 })
