@@ -3,7 +3,7 @@
 // Intl prints, in zones with and without summer time, with half- and quarter-hour
 // offsets, and on the days the clocks change.
 import t from 'tap'
-import { formatter } from '../../src/platform/format.ts'
+import { formatter, officeTime } from '../../src/platform/format.ts'
 
 const ZONES = ['Asia/Shanghai', 'Asia/Kathmandu', 'America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe', 'America/St_Johns', 'Pacific/Chatham', 'UTC']
 
@@ -42,4 +42,12 @@ t.test('nothing to show, a date-only value, a bad value', async (t) => {
   t.equal(f.date('2026-02-03'), '2026-02-03', 'a date column stays as it is')
   t.equal(f.date(new Date('2026-02-03T16:00:00Z')), '2026-02-04', 'midnight in Shanghai is the next day')
   t.throws(() => f.dateTime('not a date'), RangeError, 'as Intl does')
+})
+
+t.test('a time typed in the office zone is the instant it means there', async (t) => {
+  t.equal(officeTime('2026-11-22T18:30', 'Asia/Shanghai').toISOString(), '2026-11-22T10:30:00.000Z')
+  t.equal(officeTime('2026-07-01 09:00', 'Europe/Berlin').toISOString(), '2026-07-01T07:00:00.000Z', 'in summer time')
+  t.equal(officeTime('2026-01-15T09:00', 'Asia/Kathmandu').toISOString(), '2026-01-15T03:15:00.000Z')
+  const f = formatter('zh-CN', 'Asia/Shanghai')
+  t.equal(f.dateTime(officeTime('2026-02-03T08:05', 'Asia/Shanghai')), '2026-02-03 08:05', 'and shows as typed')
 })

@@ -37,8 +37,10 @@ const routes: FastifyPluginAsync = async (app) => {
     // a search term too short to use finds nothing; the page says why instead of showing everything
     const term = f.q === undefined ? null : parseTerm(f.q)
     let searchNote = term && !term.ok ? 'customerSearch.tooShort' : null
-    // a full page shows the user's saved filters: the page's statement brings them along
-    const fullPage = !(f.after && req.headers['hx-request'] === 'true') && !wantsFragment(req)
+    // "more" asks for the next rows only; the filter form and the search box for the
+    // table; only a full page shows the saved filters, which its statement brings along
+    const rowsOnly = !!f.after && req.headers['hx-request'] === 'true'
+    const fullPage = !rowsOnly && !wantsFragment(req)
     const { rows, next, count, savedFilters } = await listCustomers(db, user, f, { count: !f.after, savedFilters: fullPage }).catch((e) => {
       if (!isTimeout(e)) throw e
       searchNote = 'customerSearch.timeout'
@@ -47,9 +49,8 @@ const routes: FastifyPluginAsync = async (app) => {
     const lk = await lookups(req)
     const cols = new Set<string>(f.cols ?? DEFAULT_COLUMNS)
     const data = { f, rows, next, count, lk, cols, searchNote, qs: filterQueryString(f), nextQs: next ? filterQueryString(f, { after: next }) : '' }
-    // "more" asks for the next rows only; the filter form asks for the table body
-    if (f.after && req.headers['hx-request'] === 'true') return reply.fragment('/customers/_rows', data)
-    // the filter form swaps the table only: none of the form's own lists are needed
+    if (rowsOnly) return reply.fragment('/customers/_rows', data)
+    // none of the filter form's own lists are needed to swap the table
     if (!fullPage) return reply.fragment('/customers/_table', data)
     const [saved, provinces, owners] = await Promise.all([
       savedFilters ?? listSavedFilters(db, user.id, 'customers'),
