@@ -100,8 +100,12 @@ export function clusterCpuSeconds(postmasterPid: number): number {
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8')
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      // fields after the command: state(0) ppid(1) … utime(11) stime(12)
-      if (Number(entry) === postmasterPid || Number(f[1]) === postmasterPid) total += (Number(f[11]) + Number(f[12])) / tick
+      // fields after the command: state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14).
+      // A backend that ended (a pool closing an idle connection) is gone from /proc, and
+      // its time is in the postmaster's cutime/cstime once reaped: counted there, so a
+      // scenario's difference is not short of it (it came out negative without them).
+      if (Number(entry) === postmasterPid) total += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / tick
+      else if (Number(f[1]) === postmasterPid) total += (Number(f[11]) + Number(f[12])) / tick
     } catch { /* the process ended */ }
   }
   return total

@@ -58,9 +58,25 @@ const startupOptions = (settings: Record<string, string>) => Object.entries(sett
  * for a transaction (it keeps its own connection's settings).
  */
 export function dbWithSettings(db: DB, settings: Record<string, string>): DB | undefined {
-  return settingsPools.get(db)?.(settings)
+  return settingsPools.get(db)?.(settings, false)
 }
-const settingsPools = new WeakMap<DB, (settings: Record<string, string>) => DB>()
+const settingsPools = new WeakMap<DB, (settings: Record<string, string>, prepared: boolean) => DB>()
+
+/**
+ * Connections that keep one plan per statement (plan_cache_mode force_generic_plan,
+ * named statements): for queries whose best plan is the same whatever their values,
+ * which PostgreSQL would otherwise plan again on every run. It keeps a generic plan
+ * only when that plan's estimate is no costlier than the custom plans', and a keyset
+ * page rarely qualifies: `owner_id = $1 and id < $2 … limit 51` is estimated at fewer
+ * rows for an unknown owner than for a known one, so the LIMIT looks dearer, and the
+ * rep's list page was planned afresh every time (0.2 ms of the server's 0.4 ms for
+ * that statement, measured on the bench database). Not for a filter whose value
+ * changes the plan (a LIKE pattern, a rare status): those stay on the main pool.
+ * The database itself on PGlite and inside a transaction.
+ */
+export function dbWithGenericPlans(db: DB): DB {
+  return settingsPools.get(db)?.({ plan_cache_mode: 'force_generic_plan' }, true) ?? db
+}
 
 // Each driver is loaded only when it is used: a process runs on one of them, and the
 // other's modules (PGlite's above all) cost start-up time for nothing.
@@ -91,13 +107,15 @@ async function openPostgres(config: Config): Promise<Store> {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins })
   let watching: Promise<() => Promise<void>> | undefined
   const others = new Map<string, { pool: InstanceType<typeof pg.Pool>; db: DB }>()
-  settingsPools.set(db, (settings) => {
+  settingsPools.set(db, (settings, prepared) => {
     const options = startupOptions({ ...SESSION_SETTINGS, ...settings })
-    let o = others.get(options)
+    const key = `${prepared ? 'prepared ' : ''}${options}`
+    let o = others.get(key)
     if (!o) {
       const p = new pg.Pool({ connectionString: config.databaseUrl, max: Math.max(2, Math.ceil(config.poolSize / 2)), options, application_name: 'kehu' })
       p.on('error', warnLost)
-      others.set(options, (o = { pool: p, db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: p }), plugins }) }))
+      if (prepared) usePreparedStatements(p)
+      others.set(key, (o = { pool: p, db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: p }), plugins }) }))
     }
     return o.db
   })

@@ -8,6 +8,7 @@ import type { Principal } from '../../platform/principal.ts'
 import { inScope } from '../../platform/scope.ts'
 import { GRADES, STATUSES } from './schemas.ts'
 import { searchIdsSql, withSearchSettings } from './search.ts'
+import { dbWithGenericPlans } from '../../db/index.ts'
 import { savedFiltersJson, type SavedFilter } from './saved-filters.ts'
 
 export const PAGE_SIZE = 50
@@ -82,9 +83,15 @@ export function applyFilters(q: Q, user: Principal, f: ListQuery, searchIds?: nu
   return q
 }
 
-/** list queries with a search term run with the search's timeout and plan settings */
+/**
+ * List queries with a search term run with the search's timeout and plan settings; the
+ * plain list (scope, sort and cursor only: a page every user opens and scrolls all day)
+ * with the plan it keeps for every user and page (dbWithGenericPlans). A filter stays
+ * planned for its value: a rare status or a region's prefix may want another index.
+ */
 function run<T>(db: Kysely<Database>, f: ListQuery, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
-  return f.q !== undefined ? withSearchSettings(db, fn) : fn(db)
+  if (f.q !== undefined) return withSearchSettings(db, fn)
+  return fn(!f.deleted && OTHER_FILTERS.every((k) => f[k] === undefined) ? dbWithGenericPlans(db) : db)
 }
 
 function cursor(sort: ListQuery['sort'], after: string | undefined): { v: string; id: number } | null {

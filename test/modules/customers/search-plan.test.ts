@@ -134,8 +134,31 @@ t.test('search query plans', async (t) => {
       const customers = nodes.filter((n) => n['Relation Name'] === 'customers' || n['Index Name']?.startsWith('customers_'))
       t.same(customers.map((n) => `${n['Node Type']} ${n['Index Name']}`), ['Index Only Scan customers_owner_list_idx'],
         `${f.after ? 'a later page' : 'the first page'}: an index-only scan, no customer row read`)
+      // the plain list keeps one plan for every rep and page (dbWithGenericPlans): that plan is this one too
+      const generic = (await genericPlan(listQuery(db, principal(few, 'own'), listQuerySchema.parse(f)).compile()))
+        .filter((n) => n['Relation Name'] === 'customers' || n['Index Name']?.startsWith('customers_'))
+      t.same(generic.map((n) => `${n['Node Type']} ${n['Index Name']}`), ['Index Only Scan customers_owner_list_idx'],
+        `${f.after ? 'a later page' : 'the first page'}, planned once for any rep and cursor: the same`)
+      t.match(generic[0]?.['Index Cond'], /\$1/, 'a plan for any rep: his id is a parameter in it, not a value')
     }
   })
+
+  /** the plan PostgreSQL keeps for a statement whatever its parameters (plan_cache_mode force_generic_plan) */
+  async function genericPlan(c: CompiledQuery): Promise<PlanNode[]> {
+    const args = c.parameters.map((p) => {
+      if (typeof p !== 'number') throw new Error(`a number parameter expected, got ${typeof p}`)
+      return String(p)
+    })
+    return db.transaction().execute(async (trx) => {
+      await sql`set local plan_cache_mode = force_generic_plan`.execute(trx)
+      await trx.executeQuery(CompiledQuery.raw(`prepare generic_list as ${c.sql}`))
+      const { rows } = await trx.executeQuery(CompiledQuery.raw(`explain (format json) execute generic_list(${args.join(', ')})`))
+      await trx.executeQuery(CompiledQuery.raw('deallocate generic_list'))
+      const raw = (rows[0] as Record<string, unknown>)['QUERY PLAN']
+      const json = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[]
+      return flat(json[0].Plan)
+    })
+  }
 
   t.test('the duplicate check while typing', async (t) => {
     const probes = [
