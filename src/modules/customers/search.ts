@@ -6,8 +6,10 @@
 // - Each kind of term has its own indexed path ("branch"): Chinese text → the GIN array
 //   of characters and character pairs (`search_grams`, works for 张三 / 华为, which
 //   pg_trgm cannot index); a full phone → b-tree on customer_phones.phone; four digits →
-//   b-tree on last4; a code → the unique index; pinyin initials → the text_pattern_ops
-//   index on name_initials; other fragments of ≥3 letters/digits → pg_trgm on search_text.
+//   b-tree on last4; seven or more from a number's middle → the GIN index of its 5-digit
+//   windows (digit_grams); a code → the unique index; pinyin initials → the
+//   text_pattern_ops index on name_initials; other fragments of ≥3 letters/digits →
+//   pg_trgm on search_text (skipped when a whole number or a whole code matched).
 // - Every branch is a MATERIALIZED CTE, so PostgreSQL plans it for full retrieval (a
 //   bitmap scan of the matching rows) and is not tempted by the LIMIT to walk some
 //   other index or the table hoping to stop early — the plan that took seconds for rare
@@ -44,6 +46,15 @@ export type Term =
 export type ParsedTerm = { ok: true; term: Term } | { ok: false; reason: 'empty' | 'tooShort' }
 
 const CJK_ONLY = /^[\u3400-\u9fff\uf900-\ufaff]+$/
+/** the shape of the codes the archive generates (service.ts nextCustomerCode): type, dash, six digits */
+const GENERATED_CODE = /^[A-Za-z]+-\d{6}$/
+
+/** a number's 5-digit windows as integers, as phone_digit_grams() stores them (0015) */
+export function digitGrams(digits: string): number[] {
+  const out = new Set<number>()
+  for (let i = 0; i + 5 <= digits.length; i++) out.add(Number(digits.slice(i, i + 5)))
+  return [...out]
+}
 
 /** Classifies what the user typed. Full-width input (１３８, ＡＢＣ) is folded by NFKC first. */
 export function parseTerm(raw: unknown): ParsedTerm {
@@ -125,19 +136,30 @@ export function branches(term: Term, where: RawBuilder<SqlBool>): RawBuilder<unk
     // from the (last4, customer_id) index that holds the number (0011_service_speed.sql)
     out.push(sql`select c.id, ${d.length === 4 ? sql.lit(2) : sql.lit(1)} as r, c.name, ${LIVE} from customer_phones p join customers c on c.id = p.customer_id
       where p.last4 = ${d.slice(-4)} and p.phone like ${`%${d}`} and ${where}`)
-    // any other run of the digits (part of a code: 000123, the middle of a number). Digit
-    // trigrams are in every phone of the table, so this costs tens of milliseconds at a
+    // digits from the middle of a number (a mobile without its first digits): the
+    // GIN index of every number's 5-digit windows (0015_phone_digit_grams.sql), when
+    // the whole number or its end did not match. 5 and 6 digits are left to the
+    // next branch, which they need anyway.
+    const middle = d.length >= 7
+    if (middle) {
+      out.push(sql`select c.id, 3 as r, c.name, ${LIVE} from customer_phones p join customers c on c.id = p.customer_id
+        where p.digit_grams @> ${sql.val(digitGrams(d))}::int[] and p.phone like ${contains(d)} and ${where}
+          and not exists (select 1 from b0) and not exists (select 1 from b1)`)
+    }
+    // any other run of the digits (part of a code: 000123, a number in the e-mail).
+    // Digit trigrams are in every phone of the table, so this costs milliseconds at a
     // million customers whatever it finds: for the four last digits and for whole
     // numbers (7 or more) it runs only when no number matched. 5 and 6 digits may be a
     // code's (A-000123): always. (capped() names the branches b0, b1, … in this order.)
-    const phoneFirst = d.length === 4 || d.length >= 7
-    const unmatched = phoneFirst ? sql` and not exists (select 1 from b0) and not exists (select 1 from b1)` : sql``
+    const phoneFirst = d.length === 4 || middle
+    const unmatched = phoneFirst ? sql` and not exists (select 1 from b0) and not exists (select 1 from b1)${middle ? sql` and not exists (select 1 from b2)` : sql``}` : sql``
     out.push(sql`select c.id, 3 as r, c.name, ${LIVE} from customers c where c.search_text like ${contains(d)} and ${where}${unmatched}`)
     return out
   }
   const { text, lower } = term
   const upper = text.toUpperCase()
-  if (/^[A-Za-z0-9-]{2,20}$/.test(text)) {
+  const codeBranch = /^[A-Za-z0-9-]{2,20}$/.test(text)
+  if (codeBranch) {
     out.push(sql`select c.id, 0 as r, c.name, ${LIVE} from customers c where c.code = ${upper} and ${where}`)
   }
   if (/^[a-z0-9]{2,}$/.test(lower)) {
@@ -146,9 +168,12 @@ export function branches(term: Term, where: RawBuilder<SqlBool>): RawBuilder<unk
   }
   // pg_trgm needs three letters or digits in a row to use its index (and for '%' alone
   // it would read the whole index): shorter fragments rely on the branches above.
+  // A whole generated code (A-012345) names one customer and is no fragment of another
+  // code: the fragment search (1–4 ms of digit trigrams) runs only when no code matched.
+  const wholeCode = codeBranch && GENERATED_CODE.test(text)
   if (longestAlnumRun(lower) >= 3) {
     out.push(sql`select c.id, case when c.code = ${upper} then 0 else ${nameRank(text)} end as r, c.name, ${LIVE}
-      from customers c where c.search_text like ${contains(lower)} and ${where}`)
+      from customers c where c.search_text like ${contains(lower)} and ${where}${wholeCode ? sql` and not exists (select 1 from b0)` : sql``}`)
   }
   return out
 }

@@ -1,5 +1,5 @@
 // Kysely types of the customer archive's tables (migrations/0003_customers.sql).
-import type { Generated } from 'kysely'
+import type { Generated, GeneratedAlways } from 'kysely'
 
 export type Grade = 'A' | 'B' | 'C' | 'D' | 'E'
 export type CustomerStatus = 'potential' | 'interested' | 'won' | 'lost' | 'dead'
@@ -75,7 +75,11 @@ export interface ContactsTable {
   updated_at: Generated<Date>
 }
 
-export interface CustomerPhonesTable { customer_id: number; contact_id: number | null; phone: string; last4: string }
+export interface CustomerPhonesTable {
+  customer_id: number; contact_id: number | null; phone: string; last4: string
+  /** the number's 5-digit windows, filled by PostgreSQL (0015_phone_digit_grams.sql) */
+  digit_grams: GeneratedAlways<number[]>
+}
 
 export interface DemandRecordsTable {
   id: Generated<number>

@@ -2,6 +2,7 @@
 // list's search field, and what comes back (issue 3 build item 5).
 import t from 'tap'
 import { seedOffice, signIn, testApp, type Client } from '../../helpers/app.ts'
+import { digitGrams } from '../../../src/modules/customers/search.ts'
 import { createViaForm } from './helpers.ts'
 
 /** customer ids in the order the results show them (each row links its code and name) */
@@ -75,6 +76,15 @@ t.test('customer search', async (t) => {
     t.same((await find(boss, '65521234')).ids, [bjkj], 'without the area code')
     t.same((await find(boss, '8000')).ids, [bjkj], 'last four digits of a contact\'s mobile')
     t.same((await find(boss, '4321')).ids, [other], 'last four digits of the customer\'s phone')
+    t.same((await find(boss, '3800138')).ids, [bjkj], 'seven digits from the middle of a mobile')
+    t.same((await find(boss, '0013-8000')).ids, [bjkj], 'its last eight digits, typed with a dash')
+    t.same((await find(boss, '1088884')).ids, [other], 'the middle of a landline, across the area code')
+    t.same((await find(boss, '3800139')).ids, [], 'seven digits in no number find nothing')
+    const mailed = await createViaForm(rep, { name: '数字邮箱贸易行', phone: '', email: 'a7654321@num.cn' })
+    t.same((await find(boss, '7654321')).ids, [mailed], 'digits in no number still find the e-mail that holds them')
+    const stored = await app.db.selectFrom('customer_phones').select(['phone', 'digit_grams']).where('customer_id', '=', bjkj).execute()
+    t.ok(stored.length >= 2, 'the customer\'s and the contact\'s numbers are stored')
+    for (const p of stored) t.same([...p.digit_grams].sort((a, b) => a - b), digitGrams(p.phone).sort((a, b) => a - b), `the database's 5-digit windows of ${p.phone} are the search's`)
     t.same((await find(boss, '6666')).ids, [], 'a deleted customer\'s phone finds nothing')
     t.same((await find(boss, '3333')).ids, [], 'a merged customer\'s phone finds nothing')
   })
@@ -96,11 +106,15 @@ t.test('customer search', async (t) => {
   })
 
   t.test('exact code and phone rank first', async (t) => {
-    // a customer whose e-mail contains another one's code: the code's owner still leads
+    // a customer whose e-mail contains another one's code: a whole code is an
+    // identifier and finds its customer alone; a fragment of it finds both, code first
     const code = await codeOf(bjkj)
     const decoy = await createViaForm(rep, { name: '诱饵商行', phone: '', email: `${code.toLowerCase()}@decoy.cn` })
-    const r = await find(boss, code)
-    t.same(r.ids.slice(0, 2), [bjkj, decoy], 'the exact code before a fragment of it')
+    t.same((await find(boss, code)).ids, [bjkj], 'a whole code: only its customer')
+    const part = code.slice(0, -1)
+    const r = await find(boss, part)
+    t.ok(r.ids.includes(bjkj) && r.ids.includes(decoy), `a fragment (${part}) finds the code and the e-mail`)
+    t.same((await find(boss, `${code}@decoy`)).ids, [decoy], 'the e-mail itself finds the decoy')
     t.equal((await find(boss, '华为')).ids[0], huawei, 'the short name 华为 is an exact name match')
   })
 
