@@ -101,4 +101,17 @@ if (url) {
     t.same((await applied(a)).map((r) => r.name), all, 'each file recorded once')
     t.same(await migrate(b), [])
   })
+
+  t.test('PostgreSQL: a migration longer than the requests\' statement timeout still applies', async (t) => {
+    const { store } = await freshStore(t, baseConfig({ statementTimeoutMs: 100 }))
+    const err = await sql`select pg_sleep(0.3)`.execute(store.db).then(() => null, (e: Error) => e)
+    t.match(err?.message, /statement timeout/, 'a request statement that long is cancelled')
+    const dir = copyMigrations(t)
+    fs.writeFileSync(path.join(dir, '9998_slow.sql'), 'select pg_sleep(0.3);\ncreate table probe_slow (id int);\n')
+    t.same(await migrate(store, dir), ['9998_slow.sql'], 'the slow migration applied')
+    t.ok(await tableExists(store, 'probe_slow'))
+    await sql`select pg_sleep(0.01)`.execute(store.db)
+    const again = await sql`select pg_sleep(0.3)`.execute(store.db).then(() => null, (e: Error) => e)
+    t.match(again?.message, /statement timeout/, 'and the requests keep their timeout afterwards')
+  })
 }
