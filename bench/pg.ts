@@ -5,7 +5,10 @@
 // runs so the seeded million customers are reused. Stopped when the bench ends.
 //
 // Settings are PostgreSQL's defaults (shared_buffers 128 MB, fsync on), like the
-// probe measurements in ../shared/research/performance.md.
+// probe measurements in ../shared/research/performance.md, unless BENCH_PG_SETTINGS
+// adds some ("shared_buffers=3GB huge_pages=on"): the server a README section
+// recommends, measured on the same data. They apply when the bench starts the cluster.
+// (A cluster that is already running keeps the settings it was started with.)
 import { execFileSync } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
@@ -51,6 +54,13 @@ function runningPid(data: string): number | null {
   }
 }
 
+/** BENCH_PG_SETTINGS as `-c name=value` options; only names and plain values, it goes on a command line */
+function extraSettings(): string {
+  const words = (process.env.BENCH_PG_SETTINGS ?? '').split(/\s+/).filter(Boolean)
+  for (const w of words) if (!/^[a-z_.]+=[A-Za-z0-9_.]+$/.test(w)) throw new Error(`BENCH_PG_SETTINGS: "${w}" is not name=value`)
+  return words.map((w) => ` -c ${w}`).join('')
+}
+
 export async function startCluster(log: (m: string) => void): Promise<Cluster> {
   const dir = process.env.BENCH_PG_DIR ?? '/tmp/kehu-bench-pg'
   const port = Number(process.env.BENCH_PG_PORT ?? 55432)
@@ -75,12 +85,13 @@ export async function startCluster(log: (m: string) => void): Promise<Cluster> {
       await new Promise((r) => setTimeout(r, 250))
     }
     asPostgres(dir, 'pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-w', '-t', '120', 'start', '-o',
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=100`])
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=100${extraSettings()}`])
     pid = runningPid(data)
     if (pid === null) throw new Error(`PostgreSQL did not start: see ${path.join(dir, 'server.log')}`)
   }
   const version = asPostgres(dir, 'postgres', ['--version']).trim()
-  log(`${version} on 127.0.0.1:${port} (cluster ${data}${startedHere ? '' : ', already running'})`)
+  const settings = startedHere ? extraSettings().replace(/ -c /g, ' ').trim() : ''
+  log(`${version} on 127.0.0.1:${port} (cluster ${data}${startedHere ? '' : ', already running'}${settings ? `, with ${settings}` : ''})`)
   return {
     baseUrl: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/`,
     pid,
