@@ -54,11 +54,11 @@ function runningPid(data: string): number | null {
   }
 }
 
-/** BENCH_PG_SETTINGS as `-c name=value` options; only names and plain values, it goes on a command line */
-function extraSettings(): string {
+/** BENCH_PG_SETTINGS's `name=value` words; only names and plain values, they go on a command line */
+function extraSettings(): string[] {
   const words = (process.env.BENCH_PG_SETTINGS ?? '').split(/\s+/).filter(Boolean)
   for (const w of words) if (!/^[a-z_.]+=[A-Za-z0-9_.]+$/.test(w)) throw new Error(`BENCH_PG_SETTINGS: "${w}" is not name=value`)
-  return words.map((w) => ` -c ${w}`).join('')
+  return words
 }
 
 export async function startCluster(log: (m: string) => void): Promise<Cluster> {
@@ -85,13 +85,14 @@ export async function startCluster(log: (m: string) => void): Promise<Cluster> {
       await new Promise((r) => setTimeout(r, 250))
     }
     asPostgres(dir, 'pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-w', '-t', '120', 'start', '-o',
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=100${extraSettings()}`])
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=100${extraSettings().map((w) => ` -c ${w}`).join('')}`])
     pid = runningPid(data)
     if (pid === null) throw new Error(`PostgreSQL did not start: see ${path.join(dir, 'server.log')}`)
   }
   const version = asPostgres(dir, 'postgres', ['--version']).trim()
-  const settings = startedHere ? extraSettings().replace(/ -c /g, ' ').trim() : ''
-  log(`${version} on 127.0.0.1:${port} (cluster ${data}${startedHere ? '' : ', already running'}${settings ? `, with ${settings}` : ''})`)
+  const settings = extraSettings().join(' ')
+  const how = startedHere ? (settings ? `, with ${settings}` : '') : `, already running${settings ? `: BENCH_PG_SETTINGS not applied` : ''}`
+  log(`${version} on 127.0.0.1:${port} (cluster ${data}${how})`)
   return {
     baseUrl: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/`,
     pid,
