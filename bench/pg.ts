@@ -65,6 +65,7 @@ export async function startCluster(log: (m: string) => void): Promise<Cluster> {
   const dir = process.env.BENCH_PG_DIR ?? '/tmp/kehu-bench-pg'
   const port = Number(process.env.BENCH_PG_PORT ?? 55432)
   const data = path.join(dir, 'data')
+  const extra = extraSettings()
   const pwFile = path.join(dir, 'password')
   if (!fs.existsSync(path.join(data, 'PG_VERSION'))) {
     fs.rmSync(dir, { recursive: true, force: true })
@@ -85,13 +86,12 @@ export async function startCluster(log: (m: string) => void): Promise<Cluster> {
       await new Promise((r) => setTimeout(r, 250))
     }
     asPostgres(dir, 'pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-w', '-t', '120', 'start', '-o',
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=100${extraSettings().map((w) => ` -c ${w}`).join('')}`])
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=100${extra.map((w) => ` -c ${w}`).join('')}`])
     pid = runningPid(data)
     if (pid === null) throw new Error(`PostgreSQL did not start: see ${path.join(dir, 'server.log')}`)
   }
   const version = asPostgres(dir, 'postgres', ['--version']).trim()
-  const settings = extraSettings().join(' ')
-  const how = startedHere ? (settings ? `, with ${settings}` : '') : `, already running${settings ? `: BENCH_PG_SETTINGS not applied` : ''}`
+  const how = startedHere ? (extra.length ? `, with ${extra.join(' ')}` : '') : `, already running${extra.length ? ': BENCH_PG_SETTINGS not applied' : ''}`
   log(`${version} on 127.0.0.1:${port} (cluster ${data}${how})`)
   return {
     baseUrl: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/`,
