@@ -93,8 +93,13 @@ export async function startCluster(log: (m: string) => void): Promise<Cluster> {
   const version = asPostgres(dir, 'postgres', ['--version']).trim()
   const how = startedHere ? (extra.length ? `, with ${extra.join(' ')}` : '') : `, already running${extra.length ? ': BENCH_PG_SETTINGS not applied' : ''}`
   log(`${version} on 127.0.0.1:${port} (cluster ${data}${how})`)
+  // BENCH_PG_SOCKET=1: the app and the baseline reach the cluster through its Unix
+  // socket (in `dir`, trusted for local connections) instead of TCP on 127.0.0.1, as an
+  // app on the database's own host would (the README's "Sizing the PostgreSQL server")
+  const socket = process.env.BENCH_PG_SOCKET === '1' ? `?host=${encodeURIComponent(dir)}` : ''
+  if (socket) log(`connecting through the Unix socket in ${dir}`)
   return {
-    baseUrl: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/`,
+    baseUrl: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${socket}`,
     pid,
     stop() {
       if (!startedHere) return
