@@ -121,6 +121,8 @@ export interface CustomerTimelineTable {
 }
 
 export interface SavedFiltersTable { id: Generated<number>; user_id: number; module: string; name: string; query: string; created_at: Generated<Date> }
+/** kept by triggers (0016_customer_owner_counts.sql): never written by the app */
+export interface CustomerOwnerCountsTable { owner_id: number; live: number }
 export interface ImportMappingsTable { user_id: number; module: string; mapping: unknown; updated_at: Generated<Date> }
 
 export interface CustomerTables {
@@ -131,5 +133,6 @@ export interface CustomerTables {
   communications: CommunicationsTable
   customer_timeline: CustomerTimelineTable
   saved_filters: SavedFiltersTable
+  customer_owner_counts: CustomerOwnerCountsTable
   import_mappings: ImportMappingsTable
 }

@@ -77,3 +77,51 @@ t.test('a search in the list box: counted, paged newest first, live and in scope
   t.same(idsOf(trash.body), [all[0]], 'the trash view finds it')
   t.equal(countOf((await rep.get('/customers?q=pljs')).body), '0', 'another rep sees none of them')
 })
+
+t.test('the plain list\'s count follows every change: create, transfer, delete, restore, merge, plain SQL', async (t) => {
+  const app = await testApp(t)
+  const office = await seedOffice(app)
+  const rep = await signIn(app, 'rep')
+  const rep2 = await signIn(app, 'rep2')
+  const sup = await signIn(app, 'super')
+  const admin = await signIn(app, 'admin')
+  const counts = async () => ({
+    rep: countOf((await rep.get('/customers')).body), rep2: countOf((await rep2.get('/customers')).body),
+    sup: Number(countOf((await sup.get('/customers')).body)), all: Number(countOf((await admin.get('/customers')).body))
+  })
+  const start = await counts()
+  t.same([start.rep, start.rep2], ['0', '0'], 'two reps with nothing yet')
+
+  const a = await createViaForm(rep, { name: '计数合并甲公司' })
+  const b = await createViaForm(rep, { name: '计数合并乙公司' })
+  const c = await createViaForm(rep, { name: '计数转移丙公司' })
+  let now = await counts()
+  t.same(now, { ...start, rep: '3', sup: start.sup + 3, all: start.all + 3 }, 'three created by the rep: his, his team\'s and the company\'s counts grow')
+
+  const moved = await sup.post('/customers/bulk/apply', { target: 'selected', ids: [String(c)], action: 'transfer', owner_id: String(office.users.rep2.id), expected: '1' })
+  t.equal(moved.statusCode, 303, 'the supervisor transfers one to rep2')
+  now = await counts()
+  t.same([now.rep, now.rep2, now.sup, now.all], ['2', '1', start.sup + 3, start.all + 3], 'it moves from one count to the other')
+
+  t.equal((await sup.post(`/customers/${b}/delete`)).statusCode, 303)
+  now = await counts()
+  t.same([now.rep, now.sup, now.all], ['1', start.sup + 2, start.all + 2], 'a deleted customer leaves every count')
+  t.equal(countOf((await sup.get('/customers?deleted=1')).body), '1', 'and is counted in the trash')
+  t.equal((await sup.post(`/customers/${b}/restore`)).statusCode, 303)
+  t.equal((await counts()).rep, '2', 'restored, it is counted again')
+
+  const page = await sup.get(`/customers/merge?a=${a}&b=${b}`)
+  const va = /name="va" value="(\d+)"/.exec(page.body)![1], vb = /name="vb" value="(\d+)"/.exec(page.body)![1]
+  t.equal((await sup.post('/customers/merge', { a: String(a), b: String(b), va, vb, p_name: 'a' })).statusCode, 303, 'the two are merged')
+  now = await counts()
+  t.same([now.rep, now.sup, now.all], ['1', start.sup + 2, start.all + 2], 'the merged-away customer is no longer counted')
+
+  // rows written by SQL (a data fix, the bench's seeding) are counted as well
+  await sql`insert into customers (code, customer_type, name, owner_id, grade, name_initials)
+    select 'A-9' || lpad(g::text, 5, '0'), 'A', '直接写入' || g, ${office.users.rep2.id}::int, 'C', 'zjxr' || lpad(g::text, 5, '0')
+      from generate_series(1, 1200) g`.execute(app.db)
+  t.equal((await counts()).rep2, 'capped', 'past 1,000: "more than 1000"')
+  await sql`delete from customers where name like '直接写入%' and id % 2 = 0`.execute(app.db)
+  t.equal((await counts()).rep2, String(1 + 600), 'hard-deleted rows leave the count')
+  t.equal(countOf((await rep2.get('/customers?grade=C')).body), '600', 'a filtered list still counts its rows')
+})
