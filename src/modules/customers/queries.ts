@@ -1,7 +1,7 @@
 // The customer list: every filter in SQL, keyset pagination (never OFFSET), a
 // capped count ("1000+") instead of an exact count(*) over a big table. The search
 // box (`q`) is one more filter: the capped candidate ids of search.ts, in scope.
-import { sql, type Kysely, type SelectQueryBuilder } from 'kysely'
+import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely'
 import { z } from 'zod'
 import type { Database } from '../../db/types.ts'
 import type { Principal } from '../../platform/principal.ts'
@@ -53,7 +53,7 @@ type Q = SelectQueryBuilder<Database & { c: Database['customers'] }, 'c', object
  * `searchIds`: the search term's candidates, found beforehand (listCustomers), instead
  * of the search as a subquery of this statement.
  */
-export function applyFilters(q: Q, user: Principal, f: ListQuery, searchIds?: number[]): Q {
+export function applyFilters(q: Q, user: Principal, f: ListQuery, searchIds?: number[] | RawBuilder<unknown>): Q {
   q = q.where(inScope(user, 'c.owner_id')).where('c.merged_into', 'is', null)
   q = f.deleted ? q.where('c.deleted_at', 'is not', null) : q.where('c.deleted_at', 'is', null)
   if (f.status) q = q.where('c.status', '=', f.status)
@@ -72,7 +72,8 @@ export function applyFilters(q: Q, user: Principal, f: ListQuery, searchIds?: nu
   if (f.from) q = q.where('c.created_at', '>=', new Date(`${f.from}T00:00:00+08:00`))
   if (f.to) q = q.where('c.created_at', '<', new Date(new Date(`${f.to}T00:00:00+08:00`).getTime() + 86_400_000))
   if (f.letter) q = q.where('c.first_letter', '=', f.letter)
-  if (f.q !== undefined && searchIds) q = q.where(sql<boolean>`c.id = any(${sql.val(searchIds)}::int[])`)
+  if (f.q !== undefined && Array.isArray(searchIds)) q = q.where(sql<boolean>`c.id = any(${sql.val(searchIds)}::int[])`)
+  else if (f.q !== undefined && searchIds) q = q.where(sql<boolean>`c.id = any(array(${searchIds}))`)
   else if (f.q !== undefined) {
     // a term too short to search matches nothing (the page says why), never everything.
     // `= any(array(…))`: the candidates are computed once (an InitPlan) and fetched by
@@ -106,7 +107,7 @@ function cursor(sort: ListQuery['sort'], after: string | undefined): { v: string
 }
 
 /** one page of the list as a query (exported so a test can EXPLAIN what runs) */
-export function listQuery(db: Kysely<Database>, user: Principal, f: ListQuery, searchIds?: number[]) {
+export function listQuery(db: Kysely<Database>, user: Principal, f: ListQuery, searchIds?: number[] | RawBuilder<unknown>) {
   let q = applyFilters(db.selectFrom('customers as c'), user, f, searchIds)
   const sort = f.sort ?? 'new'
   const c = cursor(sort, f.after)
@@ -143,17 +144,7 @@ export function listQuery(db: Kysely<Database>, user: Principal, f: ListQuery, s
 export async function listCustomers(db: Kysely<Database>, user: Principal, f: ListQuery, opts: { count?: boolean; savedFilters?: boolean } = {}) {
   const sort = f.sort ?? 'new'
   const { rows, total, saved } = await run(db, f, async (db) => {
-    if (searchOnly(f)) {
-      // The search box alone, newest first: its candidates (live, in scope) are the
-      // whole answer, so their ids give the count and this page's ids, and only the
-      // page's rows are read (a common word has a thousand candidates or more, and
-      // the count and the sort would otherwise fetch every one of them).
-      const ids = [...new Set(await findSearchIds(db, user, f))].sort((a, b) => b - a)
-      const c = cursor(sort, f.after)
-      const pageIds = (c ? ids.filter((id) => id < c.id) : ids).slice(0, PAGE_SIZE + 1)
-      const page = pageIds.length ? (await db.executeQuery(listQuery(db, user, f, pageIds))).rows : []
-      return { rows: page, total: opts.count ? ids.length : null, saved: undefined }
-    }
+    if (searchOnly(f)) return searchOnlyPage(db, user, f, !!opts.count)
     // With a term and a count, the page and the count would each run the search as a
     // subquery of their own: it is found once, first, and both read its ids (a common
     // word's search is most of the cost of such a page).
@@ -176,6 +167,34 @@ export async function listCustomers(db: Kysely<Database>, user: Principal, f: Li
   const last = page[page.length - 1]
   const next = more && last ? `${sort === 'name' ? last.name_initials : sort === 'grade' ? last.grade : ''}|${last.id}` : null
   return { rows: page, next, count: total === null ? null : { n: Math.min(total, COUNT_CAP), capped: total > COUNT_CAP }, savedFilters: saved }
+}
+
+/**
+ * The search box alone, newest first: its candidates (live, in scope) are the whole
+ * answer, so their ids give the count and this page's ids, and only the page's rows
+ * are read (a common word has a thousand candidates or more, and the count and the
+ * sort would otherwise fetch every one of them). One statement: the candidates are a
+ * CTE that the count and the page's ids both read. (As two statements, ids to Node
+ * and back, it was a round trip and a thousand parsed rows more per keystroke.)
+ */
+async function searchOnlyPage(db: Kysely<Database>, user: Principal, f: ListQuery, count: boolean) {
+  const query = searchOnlyQuery(db, user, f, count)
+  if (!query) return { rows: [], total: count ? 0 : null, saved: undefined }
+  const { rows } = await query.execute(db)
+  // (no row: nothing matched, as the list asks for the count on its first page only)
+  return { rows, total: count ? Number(rows[0]?.filter_total ?? 0) : null, saved: undefined }
+}
+
+/** the statement of searchOnlyPage (exported so a test can EXPLAIN what runs); null when the term cannot match */
+export function searchOnlyQuery(db: Kysely<Database>, user: Principal, f: ListQuery, count: boolean) {
+  const ids = searchIdsSql(user, f.q!, { deleted: !!f.deleted })
+  if (!ids) return null
+  const c = cursor('new', f.after)
+  const pageIds = sql`select distinct id from s${c ? sql` where id < ${c.id}` : sql``} order by id desc limit ${sql.lit(PAGE_SIZE + 1)}`
+  let query = listQuery(db, user, f, pageIds)
+  if (count) query = query.select(sql<number>`(select count(distinct id) from s)::int`.as('filter_total'))
+  type Row = Awaited<ReturnType<typeof query.execute>>[number] & { filter_total?: number }
+  return sql<Row>`with s as materialized (${ids}) ${query}`
 }
 
 /**

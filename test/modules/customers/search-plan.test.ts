@@ -9,7 +9,7 @@ import t from 'tap'
 import { seedOffice, testApp } from '../../helpers/app.ts'
 import type { Principal } from '../../../src/platform/principal.ts'
 import { derive } from '../../../src/modules/customers/derive.ts'
-import { listQuery, listQuerySchema } from '../../../src/modules/customers/queries.ts'
+import { listQuery, listQuerySchema, searchOnlyQuery } from '../../../src/modules/customers/queries.ts'
 import { duplicatesSql } from '../../../src/modules/customers/search-duplicates.ts'
 import { parseTerm, searchSql, withSearchSettings } from '../../../src/modules/customers/search.ts'
 
@@ -113,10 +113,15 @@ t.test('search query plans', async (t) => {
       t.ok(nodes.some((n) => n['Node Type'] === 'Bitmap Index Scan' || (n['Node Type'] === 'Index Scan' && n['Index Cond'])), 'an index with a condition finds the rows')
       t.same(unbounded(nodes), [], 'company-wide search: no table scan, no index walk')
       t.same(unbounded(await plan(searchSql(ownOnly, p.term, { scoped: true, limit: 50 })!.compile(db))), [], 'the same in a rep\'s scope')
-      for (const sort of ['new', 'name', 'grade'] as const) {
+      // the search box alone, newest first, is one statement of its own (searchOnlyQuery); with a sort or a filter, the list's query
+      for (const after of [undefined, '|2000']) {
+        t.same(unbounded(await plan(searchOnlyQuery(db, ownOnly, listQuerySchema.parse({ q: term, after }), true)!.compile(db))), [], `the list's search${after ? ', a later page' : ''}`)
+      }
+      for (const sort of ['name', 'grade'] as const) {
         t.same(unbounded(await plan(listQuery(db, ownOnly, listQuerySchema.parse({ q: term, sort })).compile())), [], `the list's search sorted by ${sort}`)
       }
-      const list = await plan(listQuery(db, everyone, listQuerySchema.parse({ q: term })).compile())
+      t.same(unbounded(await plan(listQuery(db, ownOnly, listQuerySchema.parse({ q: term, grade: 'B' })).compile())), [], "the list's search with a filter")
+      const list = await plan(searchOnlyQuery(db, everyone, listQuerySchema.parse({ q: term }), true)!.compile(db))
       const listUsed = new Set(list.map((n) => n['Index Name']).filter(Boolean))
       t.ok(listUsed.has(indexes[0]), `the list's search uses ${indexes[0]} too`)
       t.same(unbounded(list), [], 'and reads no customer it does not need')
