@@ -50,10 +50,10 @@ type Q = SelectQueryBuilder<Database & { c: Database['customers'] }, 'c', object
 
 /**
  * filters shared by the list, its count, export and bulk actions on "all filtered".
- * `searchIds`: the search term's candidates, found beforehand (listCustomers), instead
- * of the search as a subquery of this statement.
+ * `searchIds`: a subquery of the search term's candidates that the statement has
+ * already found (a CTE, see listCustomers), instead of running the search here.
  */
-export function applyFilters(q: Q, user: Principal, f: ListQuery, searchIds?: number[] | RawBuilder<unknown>): Q {
+export function applyFilters(q: Q, user: Principal, f: ListQuery, searchIds?: RawBuilder<unknown>): Q {
   q = q.where(inScope(user, 'c.owner_id')).where('c.merged_into', 'is', null)
   q = f.deleted ? q.where('c.deleted_at', 'is not', null) : q.where('c.deleted_at', 'is', null)
   if (f.status) q = q.where('c.status', '=', f.status)
@@ -72,8 +72,7 @@ export function applyFilters(q: Q, user: Principal, f: ListQuery, searchIds?: nu
   if (f.from) q = q.where('c.created_at', '>=', new Date(`${f.from}T00:00:00+08:00`))
   if (f.to) q = q.where('c.created_at', '<', new Date(new Date(`${f.to}T00:00:00+08:00`).getTime() + 86_400_000))
   if (f.letter) q = q.where('c.first_letter', '=', f.letter)
-  if (f.q !== undefined && Array.isArray(searchIds)) q = q.where(sql<boolean>`c.id = any(${sql.val(searchIds)}::int[])`)
-  else if (f.q !== undefined && searchIds) q = q.where(sql<boolean>`c.id = any(array(${searchIds}))`)
+  if (f.q !== undefined && searchIds) q = q.where(sql<boolean>`c.id = any(array(${searchIds}))`)
   else if (f.q !== undefined) {
     // a term too short to search matches nothing (the page says why), never everything.
     // `= any(array(…))`: the candidates are computed once (an InitPlan) and fetched by
@@ -107,7 +106,7 @@ function cursor(sort: ListQuery['sort'], after: string | undefined): { v: string
 }
 
 /** one page of the list as a query (exported so a test can EXPLAIN what runs) */
-export function listQuery(db: Kysely<Database>, user: Principal, f: ListQuery, searchIds?: number[] | RawBuilder<unknown>) {
+export function listQuery(db: Kysely<Database>, user: Principal, f: ListQuery, searchIds?: RawBuilder<unknown>) {
   let q = applyFilters(db.selectFrom('customers as c'), user, f, searchIds)
   const sort = f.sort ?? 'new'
   const c = cursor(sort, f.after)
@@ -145,14 +144,7 @@ export async function listCustomers(db: Kysely<Database>, user: Principal, f: Li
   const sort = f.sort ?? 'new'
   const { rows, total, saved } = await run(db, f, async (db) => {
     if (searchOnly(f)) return searchOnlyPage(db, user, f, !!opts.count)
-    // With a term and a count, the page and the count would each run the search as a
-    // subquery of their own: it is found once, first, and both read its ids (a common
-    // word's search is most of the cost of such a page).
-    const ids = f.q !== undefined && opts.count ? await findSearchIds(db, user, f) : undefined
-    let query = listQuery(db, user, f, ids)
-    if (opts.count) query = query.select(() => countQuery(db, user, f, ids).as('filter_total'))
-    if (opts.savedFilters) query = query.select(() => savedFiltersJson(db, user.id, 'customers').as('saved_filters'))
-    const { rows } = await db.executeQuery(query)
+    const { rows } = await db.executeQuery(pageQuery(db, user, f, opts))
     // no row on the first page: nothing matched, and no row carries the count
     const first = rows[0] as { filter_total?: number; saved_filters?: SavedFilter[] } | undefined
     const total = opts.count ? Number(first?.filter_total ?? 0) : null
@@ -167,6 +159,23 @@ export async function listCustomers(db: Kysely<Database>, user: Principal, f: Li
   const last = page[page.length - 1]
   const next = more && last ? `${sort === 'name' ? last.name_initials : sort === 'grade' ? last.grade : ''}|${last.id}` : null
   return { rows: page, next, count: total === null ? null : { n: Math.min(total, COUNT_CAP), capped: total > COUNT_CAP }, savedFilters: saved }
+}
+
+/**
+ * One page of the list but for the search box alone (searchOnlyQuery), compiled;
+ * exported so a test can EXPLAIN what runs. With a term and a count, the page and the
+ * count would each run the search as a subquery of their own: the candidates are a
+ * CTE instead, found once and read by both (a common word's search is most of the
+ * cost of such a page).
+ */
+export function pageQuery(db: Kysely<Database>, user: Principal, f: ListQuery, opts: { count?: boolean; savedFilters?: boolean } = {}) {
+  const ids = f.q !== undefined && opts.count ? searchIdsSql(user, f.q, { deleted: !!f.deleted }) : null
+  const fromCte = ids ? sql`select id from s` : undefined
+  let query = listQuery(db, user, f, fromCte)
+  if (opts.count) query = query.select(() => countQuery(db, user, f, fromCte).as('filter_total'))
+  if (opts.savedFilters) query = query.select(() => savedFiltersJson(db, user.id, 'customers').as('saved_filters'))
+  type Row = Awaited<ReturnType<typeof query.execute>>[number]
+  return ids ? sql<Row>`with s as materialized (${ids}) ${query}`.compile(db) : query.compile()
 }
 
 /**
@@ -211,19 +220,11 @@ const searchOnly = (f: ListQuery) => f.q !== undefined && (f.sort ?? 'new') === 
  * list (no filter, no search, not the trash) adds up its owners' live customers, which
  * the database keeps per owner (0016_customer_owner_counts.sql), instead of counting rows.
  */
-function countQuery(db: Kysely<Database>, user: Principal, f: ListQuery, ids?: number[]) {
+function countQuery(db: Kysely<Database>, user: Principal, f: ListQuery, ids?: RawBuilder<unknown>) {
   if (plainList(f)) {
     return db.selectFrom('customer_owner_counts as c').where(inScope(user, 'c.owner_id'))
       .select(sql<number>`least(coalesce(sum(c.live), 0), ${sql.lit(COUNT_CAP + 1)})::int`.as('n'))
   }
   const inner = applyFilters(db.selectFrom('customers as c'), user, f, ids).select(sql`1`.as('x')).limit(sql.lit(COUNT_CAP + 1))
   return db.selectFrom(inner.as('t')).select((eb) => sql<number>`${eb.fn.countAll()}::int`.as('n'))
-}
-
-/** the search term's candidate ids in the user's scope ([] when the term cannot match) */
-async function findSearchIds(db: Kysely<Database>, user: Principal, f: ListQuery): Promise<number[]> {
-  const ids = searchIdsSql(user, f.q!, { deleted: !!f.deleted })
-  if (!ids) return []
-  const { rows } = await sql<{ id: number }>`${ids}`.execute(db)
-  return rows.map((r) => Number(r.id))
 }
