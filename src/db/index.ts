@@ -60,11 +60,13 @@ const startupOptions = (settings: Record<string, string>) => Object.entries(sett
  * (the customer search's planner settings and short timeout): on PostgreSQL a small
  * second pool per set of settings, made on first use, whose connections start with
  * them, so such work is one statement instead of a transaction that sets them first
- * (four round trips). undefined on PGlite (one session: set them per transaction) and
- * for a transaction (it keeps its own connection's settings).
+ * (four round trips). `prepared`: with named statements (usePreparedStatements), for
+ * settings that keep plans (the search's force_generic_plan). undefined on PGlite (one
+ * session: set them per transaction) and for a transaction (it keeps its own
+ * connection's settings).
  */
-export function dbWithSettings(db: DB, settings: Record<string, string>): DB | undefined {
-  return settingsPools.get(db)?.(settings, false)
+export function dbWithSettings(db: DB, settings: Record<string, string>, prepared = false): DB | undefined {
+  return settingsPools.get(db)?.(settings, prepared)
 }
 const settingsPools = new WeakMap<DB, (settings: Record<string, string>, prepared: boolean) => DB>()
 

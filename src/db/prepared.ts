@@ -12,10 +12,9 @@
 // (the first may be a one-off), by a hash of the text. Each connection keeps at most
 // PER_CONNECTION of them and deallocates the least recently used one beyond that, so
 // a long-running server holds a bounded number on the database. Only plain data
-// statements are named (not BEGIN/COMMIT, not scripts). The search's connections
-// (dbWithSettings) are left alone: their plans depend on the search term, and a generic
-// plan would not know it. Those of dbWithGenericPlans use named statements too, and
-// always keep the generic plan.
+// statements are named (not BEGIN/COMMIT, not scripts). The search's connections and
+// those of dbWithGenericPlans use named statements too, and always keep the generic
+// plan (the search's shape does not depend on its term: search.ts SEARCH_SETTINGS).
 import crypto from 'node:crypto'
 import type { Pool, PoolClient } from 'pg'
 

@@ -142,8 +142,9 @@ export function duplicatesSql(user: Principal, probe: DuplicateProbe, opts: { ex
         or (length(p.phone) >= 7 and ${digits} like '%' || p.phone)) and ${live}`, 20])
   }
   if (/^[^\s@]+@[^\s@]+$/.test(email) && /[\p{L}\p{N}]{3}/u.test(email)) {
+    // `offset 0`: a lookup per candidate, never a hash of every contact (search.ts, the Chinese recheck)
     parts.push([sql`select c.id, 'email' as why from customers c where c.search_text like ${'%' + escapeLike(email) + '%'}
-      and (lower(c.email) = ${email} or exists (select 1 from contacts k where k.customer_id = c.id and k.deleted_at is null and lower(k.email) = ${email}))
+      and (lower(c.email) = ${email} or exists (select 1 from contacts k where k.customer_id = c.id and k.deleted_at is null and lower(k.email) = ${email} offset 0))
       and ${live}`, 20])
   }
   if (!parts.length) return null

@@ -79,6 +79,8 @@ export function parseTerm(raw: unknown): ParsedTerm {
 export const escapeLike = (s: string) => s.replace(/[\\%_]/g, '\\$&')
 const contains = (s: string) => `%${escapeLike(s)}%`
 const startsWith = (s: string) => `${escapeLike(s)}%`
+/** the first text after every text that starts with `s` (bytewise, as text_pattern_ops compares) */
+const prefixEnd = (s: string) => s.slice(0, -1) + String.fromCharCode(s.charCodeAt(s.length - 1) + 1)
 const longestAlnumRun = (s: string) => Math.max(0, ...(s.match(/[\p{L}\p{N}]+/gu) ?? []).map((w) => [...w].length))
 
 export interface CandidateOptions {
@@ -124,11 +126,14 @@ export function branches(term: Term, where: RawBuilder<SqlBool>, ranked = true):
   if (term.kind === 'cjk') {
     // Recheck with the real text: a name, short name or contact name must hold each
     // word. The grams alone can come from different names (北京 in one, 京科 in another).
+    // `offset 0` keeps the contact check a lookup per candidate: without it PostgreSQL
+    // may plan it as a hash of every contact matching the word, which a generic plan
+    // (not knowing how few candidates there are) picked (the plan test caught it).
     const checks = term.exact ? [] : term.tokens.map((tok) => {
       const p = contains(tok)
       const latin = hasCjk(tok) ? sql`` : sql` or c.search_text like ${contains(tok.toLowerCase())}`
       return sql`(c.name ilike ${p} or c.short_name ilike ${p}${latin}
-        or exists (select 1 from contacts k where k.customer_id = c.id and k.deleted_at is null and k.name ilike ${p}))`
+        or exists (select 1 from contacts k where k.customer_id = c.id and k.deleted_at is null and k.name ilike ${p} offset 0))`
     })
     const recheck = checks.length ? sql` and ${sql.join(checks, sql` and `)}` : sql``
     out.push(sql`select ${cols(() => nameRank(term.text))} from customers c
@@ -170,8 +175,11 @@ export function branches(term: Term, where: RawBuilder<SqlBool>, ranked = true):
     out.push(sql`select ${cols(() => sql`0`)} from customers c where c.code = ${upper} and ${where}`)
   }
   if (/^[a-z0-9]{2,}$/.test(lower)) {
+    // "starts with" as a range of the text_pattern_ops index's own operators, not LIKE:
+    // the index takes a LIKE's prefix from a constant only, and the search's plans are
+    // generic (see SEARCH_SETTINGS), made before the term is known
     out.push(sql`select ${cols(() => sql`case when c.name_initials = ${lower} then 1 else 2 end`)}
-      from customers c where c.name_initials like ${startsWith(lower)} and ${where}`)
+      from customers c where c.name_initials ~>=~ ${lower} and c.name_initials ~<~ ${prefixEnd(lower)} and ${where}`)
   }
   // pg_trgm needs three letters or digits in a row to use its index (and for '%' alone
   // it would read the whole index): shorter fragments rely on the branches above.
@@ -249,8 +257,18 @@ export type SearchResult =
   | { status: 'ok'; term: Term; rows: SearchRow[]; total: number; capped: boolean }
   | { status: 'empty' | 'tooShort' | 'timeout'; rows: []; total: 0; capped: false }
 
-const SEARCH_SETTINGS = {
-  statement_timeout: String(SEARCH_TIMEOUT_MS), enable_seqscan: 'off', enable_hashjoin: 'off', enable_mergejoin: 'off'
+/**
+ * The search's session settings (withSearchSettings). Its plans are generic, made once
+ * per statement and connection and kept (force_generic_plan, named statements): the
+ * branches' shape (materialized CTEs, capped, from their own indexes) is what makes the
+ * plan, not the term, and planning a search statement afresh took 0.5–1 ms of
+ * PostgreSQL's time per keystroke at a million customers (EXPLAIN ANALYZE), as much as
+ * running a rare word's search. Every indexed condition therefore takes its value as a
+ * parameter the index can use at run time (`@>`, `=`, pg_trgm's LIKE, a range).
+ */
+export const SEARCH_SETTINGS = {
+  statement_timeout: String(SEARCH_TIMEOUT_MS), enable_seqscan: 'off', enable_hashjoin: 'off', enable_mergejoin: 'off',
+  plan_cache_mode: 'force_generic_plan'
 }
 
 /**
@@ -263,7 +281,7 @@ const SEARCH_SETTINGS = {
  * not a transaction, and not the caller's. On PGlite, a transaction that sets them.
  */
 export async function withSearchSettings<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
-  const own = dbWithSettings(db, SEARCH_SETTINGS)
+  const own = dbWithSettings(db, SEARCH_SETTINGS, true)
   if (own) return fn(own)
   return db.transaction().execute(async (trx) => {
     const set = Object.entries(SEARCH_SETTINGS).map(([k, v]) => sql`set_config(${k}, ${v}, true)`)

@@ -11,7 +11,7 @@ import type { Principal } from '../../../src/platform/principal.ts'
 import { derive } from '../../../src/modules/customers/derive.ts'
 import { listQuery, listQuerySchema, pageQuery, searchOnlyQuery } from '../../../src/modules/customers/queries.ts'
 import { duplicatesSql } from '../../../src/modules/customers/search-duplicates.ts'
-import { parseTerm, searchSql, withSearchSettings } from '../../../src/modules/customers/search.ts'
+import { parseTerm, SEARCH_SETTINGS, searchSql, withSearchSettings } from '../../../src/modules/customers/search.ts'
 
 interface PlanNode {
   'Node Type': string
@@ -84,6 +84,30 @@ t.test('search query plans', async (t) => {
     return nodes
   }
 
+  /**
+   * The plan a search statement runs with: prepared and planned before its values are
+   * known, under the search's settings (SEARCH_SETTINGS: force_generic_plan among them).
+   */
+  async function searchPlan(c: CompiledQuery): Promise<PlanNode[]> {
+    const literal = (p: unknown): string => {
+      if (Array.isArray(p)) return `array[${p.map(literal).join(', ')}]`
+      if (typeof p === 'number' || typeof p === 'boolean') return String(p)
+      if (typeof p === 'string') return `'${p.replaceAll("'", "''")}'`
+      throw new Error(`no literal for ${typeof p}`)
+    }
+    return db.transaction().execute(async (trx) => {
+      for (const [k, v] of Object.entries(SEARCH_SETTINGS)) await sql`select set_config(${k}, ${v}, true)`.execute(trx)
+      await trx.executeQuery(CompiledQuery.raw(`prepare search_plan as ${c.sql}`))
+      const { rows } = await trx.executeQuery(CompiledQuery.raw(`explain (format json) execute search_plan(${c.parameters.map(literal).join(', ')})`))
+      await trx.executeQuery(CompiledQuery.raw('deallocate search_plan'))
+      const raw = (rows[0] as Record<string, unknown>)['QUERY PLAN']
+      const json = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[]
+      const nodes = flat(json[0].Plan)
+      if (unbounded(nodes).length) t.comment(outline(json[0].Plan))
+      return nodes
+    })
+  }
+
   /** what must never be in a search plan: a customer table scanned whole, an index walked without a condition */
   function unbounded(nodes: PlanNode[]): string[] {
     return nodes.filter((n) => (n['Node Type'] === 'Seq Scan' && ['customers', 'customer_phones', 'contacts'].includes(n['Relation Name'] ?? ''))
@@ -107,23 +131,23 @@ t.test('search query plans', async (t) => {
     t.test(`"${term}"`, async (t) => {
       const p = parseTerm(term)
       if (!p.ok) throw new Error(`term ${term} not searchable`)
-      const nodes = await plan(searchSql(everyone, p.term, { scoped: false, limit: 50 })!.compile(db))
+      const nodes = await searchPlan(searchSql(everyone, p.term, { scoped: false, limit: 50 })!.compile(db))
       const used = new Set(nodes.filter((n) => n['Index Name'] && /Index/.test(n['Node Type'])).map((n) => n['Index Name']))
       for (const ix of indexes) t.ok(used.has(ix), `uses ${ix} (used: ${[...used].join(', ')})`)
       t.ok(nodes.some((n) => n['Node Type'] === 'Bitmap Index Scan' || (n['Node Type'] === 'Index Scan' && n['Index Cond'])), 'an index with a condition finds the rows')
       t.same(unbounded(nodes), [], 'company-wide search: no table scan, no index walk')
-      t.same(unbounded(await plan(searchSql(ownOnly, p.term, { scoped: true, limit: 50 })!.compile(db))), [], 'the same in a rep\'s scope')
+      t.same(unbounded(await searchPlan(searchSql(ownOnly, p.term, { scoped: true, limit: 50 })!.compile(db))), [], 'the same in a rep\'s scope')
       // the search box alone, newest first, is one statement of its own (searchOnlyQuery); with a sort or a filter, the list's query
       for (const after of [undefined, '|2000']) {
-        t.same(unbounded(await plan(searchOnlyQuery(db, ownOnly, listQuerySchema.parse({ q: term, after }), true)!.compile(db))), [], `the list's search${after ? ', a later page' : ''}`)
+        t.same(unbounded(await searchPlan(searchOnlyQuery(db, ownOnly, listQuerySchema.parse({ q: term, after }), true)!.compile(db))), [], `the list's search${after ? ', a later page' : ''}`)
       }
       // with a sort or a filter: the first page with its count (the candidates a CTE), a later page (the search a subquery)
       for (const f of [{ sort: 'name' }, { sort: 'grade' }, { grade: 'B' }]) {
         const what = `the list's search ${f.sort ? `sorted by ${f.sort}` : 'with a filter'}`
-        t.same(unbounded(await plan(pageQuery(db, ownOnly, listQuerySchema.parse({ q: term, ...f }), { count: true, savedFilters: true }))), [], what)
-        t.same(unbounded(await plan(pageQuery(db, ownOnly, listQuerySchema.parse({ q: term, ...f, after: 'x|2000' })))), [], `${what}, a later page`)
+        t.same(unbounded(await searchPlan(pageQuery(db, ownOnly, listQuerySchema.parse({ q: term, ...f }), { count: true, savedFilters: true }))), [], what)
+        t.same(unbounded(await searchPlan(pageQuery(db, ownOnly, listQuerySchema.parse({ q: term, ...f, after: 'x|2000' })))), [], `${what}, a later page`)
       }
-      const list = await plan(searchOnlyQuery(db, everyone, listQuerySchema.parse({ q: term }), true)!.compile(db))
+      const list = await searchPlan(searchOnlyQuery(db, everyone, listQuerySchema.parse({ q: term }), true)!.compile(db))
       const listUsed = new Set(list.map((n) => n['Index Name']).filter(Boolean))
       t.ok(listUsed.has(indexes[0]), `the list's search uses ${indexes[0]} too`)
       t.same(unbounded(list), [], 'and reads no customer it does not need')
@@ -177,7 +201,7 @@ t.test('search query plans', async (t) => {
       { probe: { name: '华为' }, indexes: ['customers_grams_idx'] }
     ]
     for (const { probe, indexes } of probes) {
-      const nodes = await plan(duplicatesSql(everyone, probe)!.compile(db))
+      const nodes = await searchPlan(duplicatesSql(everyone, probe)!.compile(db))
       const used = new Set(nodes.map((n) => n['Index Name']).filter(Boolean))
       for (const ix of indexes) t.ok(used.has(ix), `${probe.name}: uses ${ix} (used: ${[...used].join(', ')})`)
       t.same(unbounded(nodes), [], `${probe.name}: no table scan, no index walk`)
@@ -188,10 +212,12 @@ t.test('search query plans', async (t) => {
 t.test('a search runs with its own settings; other queries do not get them', async (t) => {
   const app = await testApp(t)
   const show = (db: typeof app.db) => sql<Record<string, string>>`select current_setting('statement_timeout') as timeout,
-    current_setting('enable_seqscan') as seqscan, current_setting('enable_hashjoin') as hashjoin, current_setting('enable_mergejoin') as mergejoin`.execute(db)
+    current_setting('enable_seqscan') as seqscan, current_setting('enable_hashjoin') as hashjoin, current_setting('enable_mergejoin') as mergejoin,
+    current_setting('plan_cache_mode') as plans`.execute(db)
   const inside = (await withSearchSettings(app.db, show)).rows[0]
-  t.same(inside, { timeout: '1500ms', seqscan: 'off', hashjoin: 'off', mergejoin: 'off' }, 'the search: a short timeout, and the plan of an index')
+  t.same(inside, { timeout: '1500ms', seqscan: 'off', hashjoin: 'off', mergejoin: 'off', plans: 'force_generic_plan' },
+    'the search: a short timeout, and the plan of an index, made once')
   const outside = (await show(app.db)).rows[0]
-  t.same([outside.seqscan, outside.hashjoin, outside.mergejoin], ['on', 'on', 'on'], 'the same statement outside a search plans freely')
+  t.same([outside.seqscan, outside.hashjoin, outside.mergejoin, outside.plans], ['on', 'on', 'on', 'auto'], 'the same statement outside a search plans freely')
   t.not(outside.timeout, '1500ms', 'and has the ordinary timeout')
 })
