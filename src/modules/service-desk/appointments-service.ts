@@ -2,7 +2,7 @@
 // Booking warns about a clash in the caller's diary; a "no answer" outcome books
 // the next attempt; supervisors move times and callers in bulk.
 import { sql, type Kysely } from 'kysely'
-import type { DB } from '../../db/index.ts'
+import { dbWithGenericPlans, type DB } from '../../db/index.ts'
 import type { Database } from '../../db/types.ts'
 import { audit, type Actor } from '../../platform/audit.ts'
 import { ConflictError, oncePerToken } from '../../platform/concurrency.ts'
@@ -128,12 +128,24 @@ export async function bulkChange(db: DB, actor: Actor, user: Principal, ids: num
  */
 export const dncFlag = () => sql<boolean>`exists (select 1 from customer_phones p join dnc_numbers d on d.phone = p.phone and d.enabled where p.customer_id = a.customer_id and (a.contact_id is null or p.contact_id = a.contact_id or p.contact_id is null))`
 
-/** the caller's list: everything scheduled up to the end of today, in time order, do-not-call flagged */
+/**
+ * the caller's list: everything scheduled up to the end of today, in time order,
+ * do-not-call flagged. Its plan is the same for every caller and day (the caller's
+ * partial index), so it is made once (dbWithGenericPlans): planning it took 0.73 ms
+ * against 1.44 ms running it (pg_stat_statements, bench database). The status is
+ * written into the text, as the partial index's predicate must be provable without
+ * the statement's values.
+ */
 export async function callList(db: DB, callerId: number, endOfToday: Date) {
-  return db.selectFrom('appointments as a').innerJoin('customers as c', 'c.id', 'a.customer_id').leftJoin('contacts as k', 'k.id', 'a.contact_id')
+  return callListQuery(db, callerId, endOfToday).execute()
+}
+
+/** callList's statement (exported so a test can EXPLAIN what runs) */
+export function callListQuery(db: DB, callerId: number, endOfToday: Date) {
+  return dbWithGenericPlans(db).selectFrom('appointments as a').innerJoin('customers as c', 'c.id', 'a.customer_id').leftJoin('contacts as k', 'k.id', 'a.contact_id')
     .select(['a.id', 'a.kind', 'a.scheduled_at', 'a.purpose', 'a.version', 'a.customer_id', 'c.name as customer_name', 'c.phone as customer_phone',
       'k.name as contact_name', 'k.mobile', 'k.office_phone',
       dncFlag().as('dnc')])
-    .where('a.caller_id', '=', callerId).where('a.status', '=', 'scheduled').where('a.scheduled_at', '<', endOfToday)
-    .orderBy('a.scheduled_at').limit(200).execute()
+    .where('a.caller_id', '=', callerId).where(sql<boolean>`a.status = 'scheduled'`).where('a.scheduled_at', '<', endOfToday)
+    .orderBy('a.scheduled_at').limit(200)
 }

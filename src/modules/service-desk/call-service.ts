@@ -1,13 +1,14 @@
 // The call screen's caller lookup: from a number in any format to the customer(s)
 // and contact behind it, with what the agent needs while on the phone.
 import { sql } from 'kysely'
-import type { DB } from '../../db/index.ts'
+import { dbWithGenericPlans, type DB } from '../../db/index.ts'
 import { normalizePhone } from '../../platform/phone.ts'
 import type { Principal } from '../../platform/principal.ts'
 import { inScope } from '../../platform/scope.ts'
 import { timelinePage } from '../customers/service.ts'
 import { searchCustomers, type SearchResult } from '../customers/search.ts'
 import { requestScope } from './requests-service.ts'
+import { OPEN } from './requests-queries.ts'
 
 export interface CallerMatch {
   customer: { id: number; code: string; name: string; grade: string; status: string; owner_name: string | null; phone: string | null }
@@ -73,15 +74,24 @@ function contactOf(h: { contact_id: number | null; contact_name: string | null; 
 /** open requests, the last five interactions and due appointments of one customer */
 export async function callerDetails(db: DB, user: Principal, customerId: number) {
   const [open, timeline, appointments] = await Promise.all([
-    db.selectFrom('service_requests as r').select(['r.id', 'r.number', 'r.subject', 'r.status', 'r.due_at', 'r.priority'])
-      .where('r.customer_id', '=', customerId).where('r.deleted_at', 'is', null).where('r.status', 'in', ['received', 'in_progress'])
-      .where(requestScope(user)).orderBy('r.id', 'desc').limit(10).execute(),
+    openRequestsQuery(db, user, customerId).execute(),
     timelinePage(db, customerId).then((p) => p.rows.slice(0, 5)),
     db.selectFrom('appointments as a').innerJoin('users as u', 'u.id', 'a.caller_id')
       .select(['a.id', 'a.scheduled_at', 'a.purpose', 'a.kind', 'u.name as caller_name'])
       .where('a.customer_id', '=', customerId).where('a.status', '=', 'scheduled').orderBy('a.scheduled_at').limit(5).execute()
   ])
   return { open, timeline, appointments }
+}
+
+/**
+ * a customer's open requests, newest first (exported so a test can EXPLAIN what runs).
+ * One plan for every customer (the open requests' partial index, its statuses in the
+ * text), made once: planned afresh it took 0.19 ms against 0.05 ms running it.
+ */
+export function openRequestsQuery(db: DB, user: Principal, customerId: number) {
+  return dbWithGenericPlans(db).selectFrom('service_requests as r').select(['r.id', 'r.number', 'r.subject', 'r.status', 'r.due_at', 'r.priority'])
+    .where('r.customer_id', '=', customerId).where('r.deleted_at', 'is', null).where(OPEN)
+    .where(requestScope(user)).orderBy('r.id', 'desc').limit(10)
 }
 
 /** earlier requests from the same unknown number, so a repeat caller is recognised */

@@ -9,7 +9,7 @@
 import { sql } from 'kysely'
 import type { DB } from '../../db/index.ts'
 import type { Principal } from '../../platform/principal.ts'
-import { dayStart } from './requests-queries.ts'
+import { dayStart, OPEN } from './requests-queries.ts'
 import { requestScope } from './requests-service.ts'
 
 export interface ReportFilter {
@@ -38,7 +38,6 @@ export function daysOf(from: string, to: string): string[] {
 }
 
 const AGENT = sql<number>`coalesce(r.assignee_id, r.created_by)`
-const OPEN = sql<boolean>`r.status in ('received', 'in_progress')`
 
 function received(db: DB, user: Principal, f: ReportFilter, tz: string) {
   let q = db.selectFrom('service_requests as r').where('r.deleted_at', 'is', null).where(requestScope(user))

@@ -3,6 +3,7 @@
 // (overdue: most overdue first), counts capped like the customer list.
 import { sql, type Kysely } from 'kysely'
 import { z } from 'zod'
+import { dbWithGenericPlans } from '../../db/index.ts'
 import type { Database } from '../../db/types.ts'
 import { officeTime } from '../../platform/format.ts'
 import type { Principal } from '../../platform/principal.ts'
@@ -12,6 +13,8 @@ import { requestScope } from './requests-service.ts'
 import { CHANNELS, PRIORITIES, STATUSES } from './schemas.ts'
 
 export const VIEWS = ['mine', 'team', 'unassigned', 'overdue', 'archived', 'all'] as const
+/** an open request, written into the statement's text: partial indexes (0007, 0011) carry it, and a generic plan must see it to use them */
+export const OPEN = sql<boolean>`r.status in ('received', 'in_progress')`
 export const PAGE = 50
 
 /** 2026-02-30 has the right shape but is no day: refused as a bad filter, not a 500 */
@@ -34,14 +37,33 @@ export const requestListSchema = z.object({
   after: opt(z.string().regex(/^\d{1,10}$|^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z\|\d{1,10}$/).refine((v) => !v.includes('|') || !Number.isNaN(Date.parse(v.split('|')[0]))))
 })
 export type RequestListQuery = z.output<typeof requestListSchema>
+/** every filter of the schema but the view and the cursor, so that a filter added there counts here too */
+const FILTERS = Object.keys(requestListSchema.shape).filter((k) => k !== 'view' && k !== 'after') as (keyof RequestListQuery)[]
 
 export async function listRequests(db: Kysely<Database>, user: Principal, f: RequestListQuery, tz: string) {
+  const { query, view, overdueOrder, tooShort } = requestListQuery(db, user, f, tz)
+  const rows = await query.execute()
+  const more = rows.length > PAGE
+  const page = rows.slice(0, PAGE)
+  const last = page[page.length - 1]
+  const next = more && last ? (overdueOrder ? `${last.due_key}|${last.id}` : String(last.id)) : null
+  return { rows: page, next, view, tooShort }
+}
+
+/** one page's statement of a request list (exported so a test can EXPLAIN what runs) */
+export function requestListQuery(db: Kysely<Database>, user: Principal, f: RequestListQuery, tz: string) {
   const view = f.view ?? 'mine'
+  // The desk's overdue list, unfiltered, for someone who sees every request: the same
+  // plan whatever the time and cursor (the open requests' due-time index), made once.
+  // Planned afresh it took 0.71 ms against 0.60 ms running it (pg_stat_statements).
+  // Filters and narrower scopes stay planned for their values.
+  const unfiltered = FILTERS.every((k) => f[k] === undefined)
+  if (view === 'overdue' && unfiltered && user.scope === 'all') db = dbWithGenericPlans(db)
   let q = db.selectFrom('service_requests as r').where('r.deleted_at', 'is', null).where(requestScope(user))
   if (view === 'mine') q = q.where('r.assignee_id', '=', user.id).where('r.status', '<>', 'archived')
   else if (view === 'team') q = q.where(inScope({ ...user, scope: user.scope === 'own' ? 'own' : 'subtree' }, 'r.assignee_id')).where('r.status', '<>', 'archived')
   else if (view === 'unassigned') q = q.where('r.assignee_id', 'is', null).where('r.status', '<>', 'archived')
-  else if (view === 'overdue') q = q.where('r.status', 'in', ['received', 'in_progress']).where('r.due_at', '<', new Date())
+  else if (view === 'overdue') q = q.where(OPEN).where('r.due_at', '<', new Date())
   else if (view === 'archived') q = q.where('r.status', '=', 'archived')
   if (f.status) q = q.where('r.status', '=', f.status)
   if (f.priority) q = q.where('r.priority', '=', f.priority)
@@ -75,18 +97,14 @@ export async function listRequests(db: Kysely<Database>, user: Principal, f: Req
     } else if (!f.after.includes('|')) q = q.where('r.id', '<', Number(f.after))
   }
   q = overdueOrder ? q.orderBy('r.due_at').orderBy('r.id') : q.orderBy('r.id', 'desc')
-  const rows = await q.leftJoin('customers as c', 'c.id', 'r.customer_id').leftJoin('users as a', 'a.id', 'r.assignee_id')
+  const query = q.leftJoin('customers as c', 'c.id', 'r.customer_id').leftJoin('users as a', 'a.id', 'r.assignee_id')
     .select(['r.id', 'r.number', 'r.received_at', 'r.channel', 'r.caller_phone', 'r.caller_name', 'r.subject', 'r.status', 'r.priority',
       'r.due_at', 'r.category', 'r.is_lead', 'r.customer_id', 'c.name as customer_name', 'a.name as assignee_name',
       // the cursor keeps the due time to the microsecond: a JS Date would round it to the
       // millisecond and PostgreSQL would hand the last row of a page out again
       sql<string>`to_char(r.due_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('due_key')])
-    .limit(PAGE + 1).execute()
-  const more = rows.length > PAGE
-  const page = rows.slice(0, PAGE)
-  const last = page[page.length - 1]
-  const next = more && last ? (overdueOrder ? `${last.due_key}|${last.id}` : String(last.id)) : null
-  return { rows: page, next, view, tooShort }
+    .limit(PAGE + 1)
+  return { query, view, overdueOrder, tooShort }
 }
 
 /** midnight at the start of `day` in the office's time zone */

@@ -7,21 +7,13 @@
 import { CompiledQuery, sql } from 'kysely'
 import t from 'tap'
 import { seedOffice, testApp } from '../../helpers/app.ts'
+import { flat, genericPlan, outline, type PlanNode } from '../../helpers/plans.ts'
 import type { Principal } from '../../../src/platform/principal.ts'
 import { derive } from '../../../src/modules/customers/derive.ts'
 import { listQuery, listQuerySchema, pageQuery, searchOnlyQuery } from '../../../src/modules/customers/queries.ts'
 import { duplicatesSql } from '../../../src/modules/customers/search-duplicates.ts'
 import { parseTerm, SEARCH_SETTINGS, searchSql, withSearchSettings } from '../../../src/modules/customers/search.ts'
 
-interface PlanNode {
-  'Node Type': string
-  'Relation Name'?: string
-  'Index Name'?: string
-  'Index Cond'?: string
-  Plans?: PlanNode[]
-}
-
-const flat = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(flat)]
 
 const REGIONS = ['北京', '上海', '广州', '深圳', '杭州', '南京', '成都', '武汉']
 const STEMS = ['华为', '中天', '东方', '宏远', '恒通', '金鼎', '瑞丰', '鑫源', '海纳', '博雅', '岳庭', '鸿业']
@@ -68,12 +60,6 @@ t.test('search query plans', async (t) => {
   const everyone = principal(rep, 'all')
   const ownOnly = principal(rep, 'own')
 
-  /** the plan as an indented outline, printed when an assertion fails */
-  const outline = (n: PlanNode, depth = 0): string => [
-    `${'  '.repeat(depth)}${n['Node Type']}${n['Index Name'] ? ` using ${n['Index Name']}` : n['Relation Name'] ? ` on ${n['Relation Name']}` : ''}${n['Index Cond'] ? ` (${n['Index Cond']})` : ''}`,
-    ...(n.Plans ?? []).map((c) => outline(c, depth + 1))
-  ].join('\n')
-
   async function plan(c: CompiledQuery): Promise<PlanNode[]> {
     const rows = await withSearchSettings(db, async (trx) =>
       (await trx.executeQuery(CompiledQuery.raw(`explain (format json) ${c.sql}`, [...c.parameters]))).rows as Record<string, unknown>[])
@@ -89,23 +75,10 @@ t.test('search query plans', async (t) => {
    * known, under the search's settings (SEARCH_SETTINGS: force_generic_plan among them).
    */
   async function searchPlan(c: CompiledQuery): Promise<PlanNode[]> {
-    const literal = (p: unknown): string => {
-      if (Array.isArray(p)) return `array[${p.map(literal).join(', ')}]`
-      if (typeof p === 'number' || typeof p === 'boolean') return String(p)
-      if (typeof p === 'string') return `'${p.replaceAll("'", "''")}'`
-      throw new Error(`no literal for ${typeof p}`)
-    }
-    return db.transaction().execute(async (trx) => {
-      for (const [k, v] of Object.entries(SEARCH_SETTINGS)) await sql`select set_config(${k}, ${v}, true)`.execute(trx)
-      await trx.executeQuery(CompiledQuery.raw(`prepare search_plan as ${c.sql}`))
-      const { rows } = await trx.executeQuery(CompiledQuery.raw(`explain (format json) execute search_plan(${c.parameters.map(literal).join(', ')})`))
-      await trx.executeQuery(CompiledQuery.raw('deallocate search_plan'))
-      const raw = (rows[0] as Record<string, unknown>)['QUERY PLAN']
-      const json = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[]
-      const nodes = flat(json[0].Plan)
-      if (unbounded(nodes).length) t.comment(outline(json[0].Plan))
-      return nodes
-    })
+    const root = await genericPlan(db, c, SEARCH_SETTINGS)
+    const nodes = flat(root)
+    if (unbounded(nodes).length) t.comment(outline(root))
+    return nodes
   }
 
   /** what must never be in a search plan: a customer table scanned whole, an index walked without a condition */
@@ -168,30 +141,13 @@ t.test('search query plans', async (t) => {
       t.same(customers.map((n) => `${n['Node Type']} ${n['Index Name']}`), ['Index Only Scan customers_owner_list_idx'],
         `${f.after ? 'a later page' : 'the first page'}: an index-only scan, no customer row read`)
       // the plain list keeps one plan for every rep and page (dbWithGenericPlans): that plan is this one too
-      const generic = (await genericPlan(listQuery(db, principal(few, 'own'), listQuerySchema.parse(f)).compile()))
+      const generic = flat(await genericPlan(db, listQuery(db, principal(few, 'own'), listQuerySchema.parse(f)).compile()))
         .filter((n) => n['Relation Name'] === 'customers' || n['Index Name']?.startsWith('customers_'))
       t.same(generic.map((n) => `${n['Node Type']} ${n['Index Name']}`), ['Index Only Scan customers_owner_list_idx'],
         `${f.after ? 'a later page' : 'the first page'}, planned once for any rep and cursor: the same`)
       t.match(generic[0]?.['Index Cond'], /\$1/, 'a plan for any rep: his id is a parameter in it, not a value')
     }
   })
-
-  /** the plan PostgreSQL keeps for a statement whatever its parameters (plan_cache_mode force_generic_plan) */
-  async function genericPlan(c: CompiledQuery): Promise<PlanNode[]> {
-    const args = c.parameters.map((p) => {
-      if (typeof p !== 'number') throw new Error(`a number parameter expected, got ${typeof p}`)
-      return String(p)
-    })
-    return db.transaction().execute(async (trx) => {
-      await sql`set local plan_cache_mode = force_generic_plan`.execute(trx)
-      await trx.executeQuery(CompiledQuery.raw(`prepare generic_list as ${c.sql}`))
-      const { rows } = await trx.executeQuery(CompiledQuery.raw(`explain (format json) execute generic_list(${args.join(', ')})`))
-      await trx.executeQuery(CompiledQuery.raw('deallocate generic_list'))
-      const raw = (rows[0] as Record<string, unknown>)['QUERY PLAN']
-      const json = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[]
-      return flat(json[0].Plan)
-    })
-  }
 
   t.test('the duplicate check while typing', async (t) => {
     const probes = [
