@@ -51,7 +51,7 @@ type Q = SelectQueryBuilder<Database & { c: Database['customers'] }, 'c', object
 /**
  * filters shared by the list, its count, export and bulk actions on "all filtered".
  * `searchIds`: a subquery of the search term's candidates that the statement has
- * already found (a CTE, see listCustomers), instead of running the search here.
+ * already found (a CTE: pageQuery, searchOnlyQuery), instead of running the search here.
  */
 export function applyFilters(q: Q, user: Principal, f: ListQuery, searchIds?: RawBuilder<unknown>): Q {
   q = q.where(inScope(user, 'c.owner_id')).where('c.merged_into', 'is', null)
@@ -162,7 +162,7 @@ export async function listCustomers(db: Kysely<Database>, user: Principal, f: Li
 }
 
 /**
- * One page of the list but for the search box alone (searchOnlyQuery), compiled;
+ * One page of the list, compiled (the search box alone has searchOnlyQuery instead);
  * exported so a test can EXPLAIN what runs. With a term and a count, the page and the
  * count would each run the search as a subquery of their own: the candidates are a
  * CTE instead, found once and read by both (a common word's search is most of the
