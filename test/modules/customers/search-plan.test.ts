@@ -3,7 +3,8 @@
 // an index, or the table, over every customer to find a few. Measured at a million
 // rows, the walk is what turned a rare term into seconds (research/performance.md §3.4).
 // The search runs with sequential scans off (withSearchSettings), so a few thousand
-// rows give the plans a million would.
+// rows give the plans a million would; and with generic plans, so each statement is
+// EXPLAINed prepared, as it runs (searchPlan).
 import { CompiledQuery, sql } from 'kysely'
 import t from 'tap'
 import { seedOffice, testApp } from '../../helpers/app.ts'
@@ -13,7 +14,6 @@ import { derive } from '../../../src/modules/customers/derive.ts'
 import { listQuery, listQuerySchema, pageQuery, searchOnlyQuery } from '../../../src/modules/customers/queries.ts'
 import { duplicatesSql } from '../../../src/modules/customers/search-duplicates.ts'
 import { parseTerm, SEARCH_SETTINGS, searchSql, withSearchSettings } from '../../../src/modules/customers/search.ts'
-
 
 const REGIONS = ['北京', '上海', '广州', '深圳', '杭州', '南京', '成都', '武汉']
 const STEMS = ['华为', '中天', '东方', '宏远', '恒通', '金鼎', '瑞丰', '鑫源', '海纳', '博雅', '岳庭', '鸿业']
