@@ -33,6 +33,7 @@ t.test('lead inbox: raise, assign, see on the workbench, close', async (t) => {
   t.equal((await agent.get('/service/leads')).statusCode, 403, 'agents raise leads but have no inbox')
   const inbox = await sup.get('/service/leads')
   t.equal(inbox.statusCode, 200)
+  t.match(inbox.body, '<a href="/service/leads" aria-current="page">', 'the tab of open leads is the current one')
   t.match(inbox.body, `<a href="/customers/${cid}">杭州云端科技有限公司</a>`, 'with the customer linked')
   t.match(inbox.body, new RegExp(`<a href="/service/requests/${requestId}">SR-\\d{8}-\\d{4}</a> 咨询批量采购`), 'and the request')
   t.match(inbox.body, `想买200台 &lt;script&gt;window.__x=1&lt;/script&gt;`, 'the note, escaped')

@@ -104,7 +104,9 @@ t.test('assignment, reassignment and the follow-up log', async (t) => {
   t.equal(toRep.rows.length, 1)
   t.match(toRep.rows[0], { action: 'assign', entity: 'service_request', entity_id: String(id) })
   t.same((toRep.rows[0].changes as Record<string, unknown>).assignee_id, [office.users.super.id, rep])
-  t.same(listedIds((await r1.get('/service/requests?view=mine')).body), [id], 'on the rep\'s own list')
+  const mineList = (await r1.get('/service/requests?view=mine')).body
+  t.same(listedIds(mineList), [id], 'on the rep\'s own list')
+  t.match(mineList, '<a href="/service/requests?view=mine" aria-current="page">', 'whose tab is the current one')
   t.equal((await r1.get(`/service/requests/${id}`)).statusCode, 200)
   t.equal((await r2.get(`/service/requests/${id}`)).statusCode, 404, 'not his teammate\'s')
 
