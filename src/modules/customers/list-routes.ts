@@ -5,9 +5,9 @@ import { HttpError } from '../../platform/errors.ts'
 import { requirePermission } from '../../platform/guard.ts'
 import { wantsFragment } from '../../platform/render.ts'
 import { childRegions } from '../../platform/regions.ts'
-import { lookups } from './http.ts'
-import { activeUsers } from './lookups.ts'
-import { DEFAULT_COLUMNS, listCustomers, listQuerySchema, OPTIONAL_COLUMNS, type ListQuery } from './queries.ts'
+import { filterFormHtml } from './filter-form.ts'
+import { activeUsers, codeLists, lookupHelpers } from './lookups.ts'
+import { listCustomers, listQuerySchema, OPTIONAL_COLUMNS, shownColumns, type ListQuery } from './queries.ts'
 import { listSavedFilters } from './saved-filters.ts'
 import { isTimeout, parseTerm } from './search.ts'
 
@@ -46,8 +46,9 @@ const routes: FastifyPluginAsync = async (app) => {
       searchNote = 'customerSearch.timeout'
       return { rows: [], next: null, count: null, savedFilters: undefined }
     })
-    const lk = await lookups(req)
-    const cols = new Set<string>(f.cols ?? DEFAULT_COLUMNS)
+    const lists = await codeLists(db)
+    const lk = lookupHelpers(lists, req.lang)
+    const cols = shownColumns(f)
     const data = { f, rows, next, count, lk, cols, searchNote, qs: filterQueryString(f), nextQs: next ? filterQueryString(f, { after: next }) : '' }
     if (rowsOnly) return reply.fragment('/customers/_rows', data)
     // none of the filter form's own lists are needed to swap the table
@@ -57,7 +58,8 @@ const routes: FastifyPluginAsync = async (app) => {
       childRegions(db, null),
       user.scope === 'own' ? Promise.resolve([]) : activeUsers(db)
     ])
-    return reply.page('/customers/list', { ...data, saved, provinces, owners, optionalColumns: OPTIONAL_COLUMNS, module: 'customers' })
+    const filtersHtml = filterFormHtml(req, { lists, owners, provinces }, { f, qs: data.qs, lk, cols, optionalColumns: OPTIONAL_COLUMNS })
+    return reply.page('/customers/list', { ...data, saved, filtersHtml, module: 'customers' })
   })
 }
 

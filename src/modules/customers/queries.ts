@@ -17,6 +17,8 @@ export const SORTS = ['new', 'name', 'grade'] as const
 /** optional list columns a user may show or hide */
 export const OPTIONAL_COLUMNS = ['short_name', 'phone', 'industry', 'region', 'source', 'tags', 'created', 'review'] as const
 export const DEFAULT_COLUMNS = ['phone', 'industry', 'created'] as const
+/** the optional columns a list page shows: the ones asked for, else the default ones */
+export const shownColumns = (f: { cols?: readonly string[] }) => new Set<string>(f.cols ?? DEFAULT_COLUMNS)
 
 const opt = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === '' || v === undefined ? undefined : v), s.optional())
 const codeParam = opt(z.string().max(40).regex(/^[A-Za-z0-9_-]+$/))
@@ -126,11 +128,22 @@ export function listQuery(db: Kysely<Database>, user: Principal, f: ListQuery, s
     // A first: ascending grade letter, newest first within a grade, as one keyset (grade desc flipped)
     q = q.orderBy(fence ? sql`c.grade || ''` : sql`c.grade`, 'desc').orderBy(id, 'desc')
   }
+  // Only the columns the page shows (and the cursor needs): every value is parsed into
+  // a JavaScript one per row, and reading and parsing the rows was an eighth of the
+  // list page's time in Node (CPU profile; the tags array and the dates the most).
+  const cols = shownColumns(f)
   return q
     .leftJoin('users as o', 'o.id', 'c.owner_id')
     .leftJoin('contacts as k', 'k.id', 'c.main_contact_id')
-    .select(['c.id', 'c.code', 'c.name', 'c.short_name', 'c.grade', 'c.status', 'c.phone', 'c.industry', 'c.region_code', 'c.source',
-      'c.tags', 'c.created_at', 'c.review_state', 'c.name_initials', 'c.owner_id', 'c.deleted_at', 'c.version', 'o.name as owner_name', 'k.name as contact_name'])
+    .select(['c.id', 'c.code', 'c.name', 'c.grade', 'c.status', 'c.review_state', 'c.deleted_at', 'o.name as owner_name', 'k.name as contact_name'])
+    .$if(sort === 'name', (q) => q.select('c.name_initials'))
+    .$if(cols.has('short_name'), (q) => q.select('c.short_name'))
+    .$if(cols.has('phone'), (q) => q.select('c.phone'))
+    .$if(cols.has('industry'), (q) => q.select('c.industry'))
+    .$if(cols.has('region'), (q) => q.select('c.region_code'))
+    .$if(cols.has('source'), (q) => q.select('c.source'))
+    .$if(cols.has('tags'), (q) => q.select('c.tags'))
+    .$if(cols.has('created'), (q) => q.select('c.created_at'))
     .limit(PAGE_SIZE + 1)
 }
 
