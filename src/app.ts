@@ -94,7 +94,10 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       }
     },
     logController: new OneLinePerRequest(),
-    genReqId: () => crypto.randomBytes(6).toString('hex'),
+    // 12 random hex digits, as before, from randomUUID's buffered entropy: randomBytes
+    // asked the system for 6 bytes on every request (18 µs of a list page's 1.5 ms
+    // in a CPU profile). An id to find a request in the log, not a secret.
+    genReqId: () => { const u = crypto.randomUUID(); return u.slice(0, 8) + u.slice(9, 13) },
     trustProxy: config.trustProxy,
     bodyLimit: 2 * 1024 * 1024,
     return503OnClosing: true,
