@@ -28,6 +28,9 @@ export function filterQueryString(f: ListQuery, extra: Record<string, string> = 
   return p.toString()
 }
 
+/** a rep's owner filter: none. One array for all, as the filter form is kept per list (filter-form.ts) */
+const NO_OWNERS: readonly { id: number; name: string }[] = Object.freeze([])
+
 const routes: FastifyPluginAsync = async (app) => {
   const db = app.db
 
@@ -56,7 +59,7 @@ const routes: FastifyPluginAsync = async (app) => {
     const [saved, provinces, owners] = await Promise.all([
       savedFilters ?? listSavedFilters(db, user.id, 'customers'),
       childRegions(db, null),
-      user.scope === 'own' ? Promise.resolve([]) : activeUsers(db)
+      user.scope === 'own' ? NO_OWNERS : activeUsers(db)
     ])
     const filtersHtml = filterFormHtml(req, { lists, owners, provinces }, { f, qs: data.qs, lk, cols, optionalColumns: OPTIONAL_COLUMNS })
     return reply.page('/customers/list', { ...data, saved, filtersHtml, module: 'customers' })
