@@ -2,6 +2,7 @@ import t from 'tap'
 import { normalizePhone } from '../../../src/platform/phone.ts'
 import { auditRows, seedOffice, signIn, testApp } from '../../helpers/app.ts'
 import { createViaForm } from '../customers/helpers.ts'
+import { logCall, msg } from './helpers.ts'
 
 t.test('phone normalisation', async (t) => {
   const cases: [string, string][] = [
@@ -140,4 +141,29 @@ t.test('a plain call (no lead, callback or article) is one statement: saved once
   t.match(page.body, 'class="flash ok"', 'the request page says it was saved')
   const next = await agent.get(String(a.headers.location))
   t.notMatch(next.body, 'class="flash ok"', 'once')
+})
+
+t.test('the caller card shows his newest open requests and counts the rest', async (t) => {
+  const app = await testApp(t)
+  await seedOffice(app)
+  const rep = await signIn(app, 'rep')
+  const cid = await createViaForm(rep, { name: '宁波海曙纺织有限公司', phone: '0574-8722 6600' })
+  const agent = await signIn(app, 'agent')
+  const card = async () => (await agent.get('/service/calls/lookup?caller_phone=057487226600', { 'hx-request': 'true' })).body
+  const numbers = async (ids: number[]) => (await app.db.selectFrom('service_requests').select(['id', 'number']).where('id', 'in', ids).execute())
+  const ids: number[] = []
+  for (let i = 1; i <= 5; i++) ids.push(await logCall(agent, { caller_phone: '0574-8722 6600', customer_id: String(cid), subject: `第${i}次来电` }))
+  const five = await card()
+  const byId = new Map((await numbers(ids)).map((r) => [r.id, r.number]))
+  for (const id of ids.slice(2)) t.match(five, `<a href="/service/requests/${id}" target="_blank">${byId.get(id)}</a>`, `the newest three: ${byId.get(id)}`)
+  for (const id of ids.slice(0, 2)) t.notMatch(five, `/service/requests/${id}"`, `not the older ${byId.get(id)}`)
+  t.match(five, msg('service.moreOpen', { n: '2' }), 'and how many more there are')
+  t.equal([...five.matchAll(/<a href="\/service\/requests\//g)].length, 3, 'three links on the agent\'s Tab path, however many are open')
+
+  for (let i = 6; i <= 12; i++) ids.push(await logCall(agent, { caller_phone: '0574-8722 6600', customer_id: String(cid), subject: `第${i}次来电` }))
+  t.match(await card(), msg('service.moreOpen', { n: '7+' }), 'beyond ten, "7+" more')
+  await app.db.updateTable('service_requests').set({ status: 'archived', archived_at: new Date() }).where('id', 'not in', ids.slice(0, 3)).execute()
+  const left = await card()
+  t.equal([...left.matchAll(/<a href="\/service\/requests\//g)].length, 3, 'three open: all three shown')
+  t.notMatch(left, 'class="muted more-open"', 'and no count')
 })
