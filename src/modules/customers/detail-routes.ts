@@ -4,6 +4,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { actorOf } from '../../platform/audit.ts'
 import { ConflictError } from '../../platform/concurrency.ts'
+import { notFound } from '../../platform/errors.ts'
 import { FormError, formValues, parseForm, type FieldErrors } from '../../platform/forms.ts'
 import { redirect, requirePermission } from '../../platform/guard.ts'
 import { regionName } from '../../platform/regions.ts'
@@ -12,16 +13,17 @@ import { addContact, deleteContact, getContact, listContacts, setMainContact, up
 import { asFormValues, idParam, lookups } from './http.ts'
 import { addCommunication, addDemand, completeNextStep, deleteDemand, listCommunications, listDemands } from './records-service.ts'
 import { communicationSchema, contactSchema, demandSchema, versionSchema } from './schemas.ts'
-import { getCustomer } from './service.ts'
+import { findCustomer, getCustomer } from './service.ts'
 import { timelinePage } from './timeline.ts'
 
 const routes: FastifyPluginAsync = async (app) => {
   const db = app.db
   const tz = app.config.timeZone
 
-  async function pageData(req: FastifyRequest, id: number) {
+  /** `found`: the customer as the caller has already read it for this user (the page's GET) */
+  async function pageData(req: FastifyRequest, id: number, found?: Awaited<ReturnType<typeof getCustomer>>) {
     const user = req.user!
-    const c = await getCustomer(db, user, id, { includeDeleted: true })
+    const c = found ?? await getCustomer(db, user, id, { includeDeleted: true })
     const [contacts, demands, comms, timeline, owner, region, lk] = await Promise.all([
       listContacts(db, id), listDemands(db, id), listCommunications(db, id), timelinePage(db, id),
       db.selectFrom('users').select(['name']).where('id', '=', c.owner_id).executeTakeFirst(),
@@ -32,10 +34,15 @@ const routes: FastifyPluginAsync = async (app) => {
 
   app.get('/customers/:id', { preHandler: requirePermission('customers.read') }, async (req, reply) => {
     const id = idParam(req)
-    const merged = await db.selectFrom('customers').select('merged_into').where('id', '=', id).executeTakeFirst()
-    // a merged customer's old address leads to the survivor
-    if (merged?.merged_into) return redirect(req, reply, `/customers/${merged.merged_into}`)
-    return reply.page('/customers/show', { ...(await pageData(req, id)), commValues: {}, commErrors: {}, module: 'customers' })
+    // A merged customer's old address leads to the survivor, whoever asks (the survivor's
+    // page then checks his scope). The customer is read first, as the page needs him, and
+    // only when he is not there does a second statement look for a merge: one round trip
+    // less on the page an agent or rep opens most.
+    const c = await findCustomer(db, req.user!, id, { includeDeleted: true })
+    const survivor = c ? c.merged_into : (await db.selectFrom('customers').select('merged_into').where('id', '=', id).executeTakeFirst())?.merged_into
+    if (survivor) return redirect(req, reply, `/customers/${survivor}`)
+    if (!c) throw notFound()
+    return reply.page('/customers/show', { ...(await pageData(req, id, c)), commValues: {}, commErrors: {}, module: 'customers' })
   })
 
   app.get('/customers/:id/timeline', { preHandler: requirePermission('customers.read') }, async (req, reply) => {
