@@ -57,7 +57,8 @@ const routes: FastifyPluginAsync = async (app) => {
   app.post('/customers/:id/communications', { preHandler: requirePermission('customers.update') }, async (req, reply) => {
     const id = idParam(req)
     const body = req.body as Record<string, unknown>
-    await getCustomer(db, req.user!, id)
+    // a record leaves the customer's own row as it is: the page below shows this one
+    const c = await getCustomer(db, req.user!, id)
     let commErrors: FieldErrors = {}
     try {
       await addCommunication(db, actorOf(req), req.user!, id, parseForm(communicationSchema, body), tz)
@@ -67,10 +68,10 @@ const routes: FastifyPluginAsync = async (app) => {
     }
     const failed = Object.keys(commErrors).length > 0
     if (req.headers['hx-request'] === 'true') {
-      const data = await pageData(req, id)
+      const data = await pageData(req, id, c)
       return reply.fragment('/customers/_communications', { ...data, commValues: failed ? formValues(body) : {}, commErrors }, failed ? 422 : 200)
     }
-    if (failed) return reply.page('/customers/show', { ...(await pageData(req, id)), commValues: formValues(body), commErrors }, { status: 422 })
+    if (failed) return reply.page('/customers/show', { ...(await pageData(req, id, c)), commValues: formValues(body), commErrors }, { status: 422 })
     setFlash(req, 'app.saved')
     return redirect(req, reply, `/customers/${id}#communications`)
   })

@@ -78,7 +78,7 @@ function contactOf(h: { contact_id: number | null; contact_name: string | null; 
  * type (npm run bench:agent). The newest three, and how many more; the customer's page,
  * linked from the card, lists them all.
  */
-export const OPEN_SHOWN = 3
+const OPEN_SHOWN = 3
 const OPEN_COUNTED = 10
 
 /** open requests (the newest few and how many more), the last five interactions and due appointments of one customer */
