@@ -9,6 +9,8 @@ export interface PlanNode {
   'Relation Name'?: string
   'Index Name'?: string
   'Index Cond'?: string
+  'Function Name'?: string
+  'Scan Direction'?: string
   Plans?: PlanNode[]
 }
 

@@ -5,7 +5,9 @@
 // Why the SQL looks the way it does (research/performance.md §3.4, ecosystem.md §5):
 // - Each kind of term has its own indexed path ("branch"): Chinese text → the GIN array
 //   of characters and character pairs (`search_grams`, works for 张三 / 华为, which
-//   pg_trgm cannot index); a full phone → b-tree on customer_phones.phone; four digits →
+//   pg_trgm cannot index), or, for a one- or two-character term when every live
+//   customer may be returned, the newest holders of that one gram from its b-tree
+//   (customer_grams, 0017: no bitmap of all 136,455 holders of 华为); a full phone → b-tree on customer_phones.phone; four digits →
 //   b-tree on last4; seven or more from a number's middle → the GIN index of its 5-digit
 //   windows (digit_grams); a code → the unique index; pinyin initials → the
 //   text_pattern_ops index on name_initials; other fragments of ≥3 letters/digits →
@@ -97,6 +99,9 @@ export interface CandidateOptions {
  * whole as a stand-in for the table (the plan test caught it). Live rows are picked
  * after the cap instead (the `live` column; the list filters them itself).
  */
+/** every live customer may be returned: not the trash, and the whole company or a user who sees all */
+const everyLive = (user: Principal, o: CandidateOptions) => !o.deleted && (!o.scoped || user.scope === 'all')
+
 function eligible(user: Principal, o: CandidateOptions): RawBuilder<SqlBool> {
   const parts: RawBuilder<unknown>[] = [sql`c.merged_into is null`]
   if (o.deleted) parts.push(sql`c.deleted_at is not null`)
@@ -119,10 +124,20 @@ const LIVE = sql`c.deleted_at is null as live`
  * ILIKEs per candidate were half of a capped term's time in PostgreSQL (2.6 against
  * 1.3 ms for 1,000 candidates of 公司 at 20,000 customers, EXPLAIN ANALYZE).
  */
-export function branches(term: Term, where: RawBuilder<SqlBool>, ranked = true): RawBuilder<unknown>[] {
+export function branches(term: Term, where: RawBuilder<SqlBool>, ranked = true, everyLive = false): RawBuilder<unknown>[] {
   const out: RawBuilder<unknown>[] = []
   // the rank is built only when it is selected (nameRank's ILIKEs are evaluated per row)
   const cols = (rank: () => RawBuilder<unknown>) => ranked ? sql`c.id, ${rank()} as r, c.name, ${LIVE}` : sql`c.id, ${LIVE}`
+  if (term.kind === 'cjk' && term.exact && everyLive) {
+    // One gram, and any live customer may be returned: the newest holders of the gram,
+    // read backwards from the b-tree of live customers' grams (0017_customer_grams.sql),
+    // stop at the cap; no bitmap of every holder. Live by construction.
+    const newest = sql`customer_gram_newest(${term.grams[0]}, ${sql.lit(CANDIDATE_CAP + 1)}) g(id)`
+    out.push(ranked
+      ? sql`select c.id, ${nameRank(term.text)} as r, c.name, true as live from ${newest} join customers c on c.id = g.id`
+      : sql`select g.id, true as live from ${newest}`)
+    return out
+  }
   if (term.kind === 'cjk') {
     // Recheck with the real text: a name, short name or contact name must hold each
     // word. The grams alone can come from different names (北京 in one, 京科 in another).
@@ -193,10 +208,13 @@ export function branches(term: Term, where: RawBuilder<SqlBool>, ranked = true):
   return out
 }
 
-/** `with b0 as materialized (…), …` and the capped union of their rows */
+/**
+ * `with b0 as materialized (…), …` and the capped union of their rows. One row more
+ * than the cap is read, so that a count can say "more than 1,000" rather than 1,000.
+ */
 function capped(bs: RawBuilder<unknown>[], cols: RawBuilder<unknown>) {
   const ctes = sql.join(bs.map((b, i) => sql`${sql.ref(`b${i}`)} as materialized (${b})`))
-  const union = sql.join(bs.map((_, i) => sql`(select ${cols} from ${sql.ref(`b${i}`)} limit ${sql.lit(CANDIDATE_CAP)})`), sql` union all `)
+  const union = sql.join(bs.map((_, i) => sql`(select ${cols} from ${sql.ref(`b${i}`)} limit ${sql.lit(CANDIDATE_CAP + 1)})`), sql` union all `)
   return { ctes, union }
 }
 
@@ -207,7 +225,8 @@ function capped(bs: RawBuilder<unknown>[], cols: RawBuilder<unknown>) {
 export function searchIdsSql(user: Principal, raw: string, o: { deleted?: boolean } = {}): RawBuilder<unknown> | null {
   const p = parseTerm(raw)
   if (!p.ok) return null
-  const bs = branches(p.term, eligible(user, { scoped: true, deleted: o.deleted }), false)
+  const opts = { scoped: true, deleted: o.deleted }
+  const bs = branches(p.term, eligible(user, opts), false, everyLive(user, opts))
   if (!bs.length) return null
   // the candidates that can be listed: live ones, or in the trash view deleted ones
   // (eligible() leaves that to here, see its comment)
@@ -217,7 +236,7 @@ export function searchIdsSql(user: Principal, raw: string, o: { deleted?: boolea
 
 /** The ranked search statement; exported so a test can EXPLAIN exactly what runs. */
 export function searchSql(user: Principal, term: Term, o: CandidateOptions & { limit: number }): RawBuilder<SearchRow> | null {
-  const bs = branches(term, eligible(user, o))
+  const bs = branches(term, eligible(user, o), true, everyLive(user, o))
   if (!bs.length) return null
   const { ctes, union } = capped(bs, sql`id, r, name, live`)
   const mine = inScope(user, 'c.owner_id')
@@ -306,8 +325,9 @@ export async function searchCustomers(db: Kysely<Database>, user: Principal, raw
   try {
     const rows = await withSearchSettings(db, async (trx) => (await query.execute(trx)).rows)
     for (const r of rows) { r.total = Number(r.total); r.r = Number(r.r) as Rank }
+    // (a branch reads one row past the cap, so that "more than 1,000" is known)
     const total = rows[0]?.total ?? 0
-    return { status: 'ok', term: p.term, rows, total, capped: total >= CANDIDATE_CAP }
+    return { status: 'ok', term: p.term, rows, total: Math.min(total, CANDIDATE_CAP), capped: total > CANDIDATE_CAP }
   } catch (e) {
     if (isTimeout(e)) return { status: 'timeout', rows: [], total: 0, capped: false }
     throw e

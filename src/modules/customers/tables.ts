@@ -123,6 +123,8 @@ export interface CustomerTimelineTable {
 export interface SavedFiltersTable { id: Generated<number>; user_id: number; module: string; name: string; query: string; created_at: Generated<Date> }
 /** kept by triggers (0016_customer_owner_counts.sql): never written by the app */
 export interface CustomerOwnerCountsTable { owner_id: number; live: number }
+/** kept by triggers (0017_customer_grams.sql): a live customer's search grams, one row each */
+export interface CustomerGramsTable { gram: string; customer_id: number }
 export interface ImportMappingsTable { user_id: number; module: string; mapping: unknown; updated_at: Generated<Date> }
 
 export interface CustomerTables {
@@ -134,5 +136,6 @@ export interface CustomerTables {
   customer_timeline: CustomerTimelineTable
   saved_filters: SavedFiltersTable
   customer_owner_counts: CustomerOwnerCountsTable
+  customer_grams: CustomerGramsTable
   import_mappings: ImportMappingsTable
 }

@@ -88,9 +88,12 @@ t.test('search query plans', async (t) => {
       .map((n) => `${n['Node Type']} ${n['Index Name'] ?? n['Relation Name']}`)
   }
 
+  // (one or two Chinese characters, company-wide: the newest holders of the gram, from
+  // customer_gram_newest(), whose own plan is checked below; in a rep's scope the GIN index)
+  const NEWEST = 'customer_gram_newest'
   const cases: [term: string, indexes: string[]][] = [
-    ['华为', ['customers_grams_idx']],
-    ['张', ['customers_grams_idx']],
+    ['华为', [NEWEST]],
+    ['张', [NEWEST]],
     ['北京华为科技', ['customers_grams_idx']],
     [someone.phone, ['customer_phones_phone_idx', 'customers_text_trgm_idx']],
     [someone.last4, ['customer_phones_last4_customer_idx', 'customer_phones_phone_idx']],
@@ -105,11 +108,13 @@ t.test('search query plans', async (t) => {
       const p = parseTerm(term)
       if (!p.ok) throw new Error(`term ${term} not searchable`)
       const nodes = await searchPlan(searchSql(everyone, p.term, { scoped: false, limit: 50 })!.compile(db))
-      const used = new Set(nodes.filter((n) => n['Index Name'] && /Index/.test(n['Node Type'])).map((n) => n['Index Name']))
+      const used = new Set(nodes.flatMap((n) => n['Index Name'] && /Index/.test(n['Node Type']) ? [n['Index Name']] : n['Function Name'] ? [n['Function Name']] : []))
       for (const ix of indexes) t.ok(used.has(ix), `uses ${ix} (used: ${[...used].join(', ')})`)
       t.ok(nodes.some((n) => n['Node Type'] === 'Bitmap Index Scan' || (n['Node Type'] === 'Index Scan' && n['Index Cond'])), 'an index with a condition finds the rows')
       t.same(unbounded(nodes), [], 'company-wide search: no table scan, no index walk')
-      t.same(unbounded(await searchPlan(searchSql(ownOnly, p.term, { scoped: true, limit: 50 })!.compile(db))), [], 'the same in a rep\'s scope')
+      const scoped = await searchPlan(searchSql(ownOnly, p.term, { scoped: true, limit: 50 })!.compile(db))
+      t.same(unbounded(scoped), [], 'the same in a rep\'s scope')
+      if (indexes[0] === NEWEST) t.ok(scoped.some((n) => n['Index Name'] === 'customers_grams_idx'), 'a rep\'s search asks the GIN index (his customers, not the newest of all)')
       // the search box alone, newest first, is one statement of its own (searchOnlyQuery); with a sort or a filter, the list's query
       for (const after of [undefined, '|2000']) {
         t.same(unbounded(await searchPlan(searchOnlyQuery(db, ownOnly, listQuerySchema.parse({ q: term, after }), true)!.compile(db))), [], `the list's search${after ? ', a later page' : ''}`)
@@ -121,11 +126,31 @@ t.test('search query plans', async (t) => {
         t.same(unbounded(await searchPlan(pageQuery(db, ownOnly, listQuerySchema.parse({ q: term, ...f, after: 'x|2000' })))), [], `${what}, a later page`)
       }
       const list = await searchPlan(searchOnlyQuery(db, everyone, listQuerySchema.parse({ q: term }), true)!.compile(db))
-      const listUsed = new Set(list.map((n) => n['Index Name']).filter(Boolean))
+      const listUsed = new Set(list.map((n) => n['Index Name'] ?? n['Function Name']).filter(Boolean))
       t.ok(listUsed.has(indexes[0]), `the list's search uses ${indexes[0]} too`)
       t.same(unbounded(list), [], 'and reads no customer it does not need')
     })
   }
+
+  t.test('the newest holders of a gram are read backwards from the b-tree, never all of them', async (t) => {
+    // the function's own statement, as PostgreSQL plans it inside the function: generic,
+    // under the search's settings and the function's own (bitmap scans off)
+    const fn = (await sql<{ prosrc: string; proconfig: string[] }>`select prosrc, proconfig from pg_proc where proname = ${NEWEST}`.execute(db)).rows[0]
+    const body = /return query (select[^;]+);/.exec(fn.prosrc)![1].replace(/\bg\b(?!\.)/g, '$1').replace(/\bn\b/g, '$2')
+    const own = Object.fromEntries(fn.proconfig.map((kv) => kv.split('=')))
+    t.same(own, { enable_bitmapscan: 'off' }, 'the function turns bitmap scans off for itself')
+    const nodes = flat(await genericPlan(db, CompiledQuery.raw(body, ['华为', 1000]), { ...SEARCH_SETTINGS, ...own }))
+    const scans = nodes.filter((n) => /Scan/.test(n['Node Type']))
+    // (index-only once vacuum has marked the table's pages all-visible)
+    t.same(scans.map((n) => [n['Node Type'].replace('Index Only Scan', 'Index Scan'), n['Index Name'], n['Scan Direction']]),
+      [['Index Scan', 'customer_grams_pkey', 'Backward']], 'one index range, read newest first')
+    t.notOk(nodes.some((n) => n['Node Type'] === 'Sort'), 'and no sort of every holder')
+    // and what it returns: the newest live holders, as many as asked
+    const newest = (await sql<{ id: number }>`select id from customer_gram_newest('华为', 5) g(id)`.execute(db)).rows.map((r) => r.id)
+    const expected = (await db.selectFrom('customers').select('id').where(sql<boolean>`search_grams @> array['华为']`)
+      .where('deleted_at', 'is', null).where('merged_into', 'is', null).orderBy('id', 'desc').limit(5).execute()).map((r) => r.id)
+    t.same(newest, expected, 'the five newest customers holding 华为')
+  })
 
   t.test("a rep's list pages are read from the owner index alone", async (t) => {
     // His customers are scattered over the table: a heap page per row otherwise (0014).
