@@ -159,7 +159,7 @@ const PREWARMED_INDEXES = ['customer_grams_pkey']
  * buffers before the first scenario. A cluster just started on a machine whose page
  * cache is cold (a restored VM) otherwise measures disk reads in its first scenarios:
  * the phone search's PostgreSQL CPU per request was twice a warm run's (2,708 against
- * 1,316 µs). With shared_buffers=3GB they fit (2.6 GB at 1,000,000 customers).
+ * 1,316 µs). With shared_buffers=4GB they fit (3.3 GB at 1,000,000 customers).
  */
 async function prewarm(url: URL, log: Log) {
   const t0 = Date.now()
