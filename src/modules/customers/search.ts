@@ -7,8 +7,8 @@
 //   of characters and character pairs (`search_grams`, works for 张三 / 华为, which
 //   pg_trgm cannot index), or, for a one- or two-character term when every live
 //   customer may be returned, the newest holders of that one gram from its b-tree
-//   (customer_grams, 0017: no bitmap of all 136,455 holders of 华为); a full phone → b-tree on customer_phones.phone; four digits →
-//   b-tree on last4; seven or more from a number's middle → the GIN index of its 5-digit
+//   (customer_grams, 0017: no bitmap of all 136,455 holders of 华为); a full phone →
+//   b-tree on customer_phones.phone; four digits → b-tree on last4; seven or more from a number's middle → the GIN index of its 5-digit
 //   windows (digit_grams); a code → the unique index; pinyin initials → the
 //   text_pattern_ops index on name_initials; other fragments of ≥3 letters/digits →
 //   pg_trgm on search_text (skipped when a whole number or a whole code matched).
@@ -92,6 +92,9 @@ export interface CandidateOptions {
   deleted?: boolean
 }
 
+/** every live customer may be returned: not the trash, and the whole company or a user who sees all */
+const everyLive = (user: Principal, o: CandidateOptions) => !o.deleted && (!o.scoped || user.scope === 'all')
+
 /**
  * Which customers a branch may return: never merged ones; in the trash, deleted ones;
  * in scope if asked. Deliberately not `deleted_at is null`: several partial indexes
@@ -99,9 +102,6 @@ export interface CandidateOptions {
  * whole as a stand-in for the table (the plan test caught it). Live rows are picked
  * after the cap instead (the `live` column; the list filters them itself).
  */
-/** every live customer may be returned: not the trash, and the whole company or a user who sees all */
-const everyLive = (user: Principal, o: CandidateOptions) => !o.deleted && (!o.scoped || user.scope === 'all')
-
 function eligible(user: Principal, o: CandidateOptions): RawBuilder<SqlBool> {
   const parts: RawBuilder<unknown>[] = [sql`c.merged_into is null`]
   if (o.deleted) parts.push(sql`c.deleted_at is not null`)
