@@ -93,7 +93,7 @@ export interface CandidateOptions {
 }
 
 /** every live customer may be returned: not the trash, and the whole company or a user who sees all */
-const everyLive = (user: Principal, o: CandidateOptions) => !o.deleted && (!o.scoped || user.scope === 'all')
+const mayReturnEveryLive = (user: Principal, o: CandidateOptions) => !o.deleted && (!o.scoped || user.scope === 'all')
 
 /**
  * Which customers a branch may return: never merged ones; in the trash, deleted ones;
@@ -226,7 +226,7 @@ export function searchIdsSql(user: Principal, raw: string, o: { deleted?: boolea
   const p = parseTerm(raw)
   if (!p.ok) return null
   const opts = { scoped: true, deleted: o.deleted }
-  const bs = branches(p.term, eligible(user, opts), false, everyLive(user, opts))
+  const bs = branches(p.term, eligible(user, opts), false, mayReturnEveryLive(user, opts))
   if (!bs.length) return null
   // the candidates that can be listed: live ones, or in the trash view deleted ones
   // (eligible() leaves that to here, see its comment)
@@ -236,7 +236,7 @@ export function searchIdsSql(user: Principal, raw: string, o: { deleted?: boolea
 
 /** The ranked search statement; exported so a test can EXPLAIN exactly what runs. */
 export function searchSql(user: Principal, term: Term, o: CandidateOptions & { limit: number }): RawBuilder<SearchRow> | null {
-  const bs = branches(term, eligible(user, o), true, everyLive(user, o))
+  const bs = branches(term, eligible(user, o), true, mayReturnEveryLive(user, o))
   if (!bs.length) return null
   const { ctes, union } = capped(bs, sql`id, r, name, live`)
   const mine = inScope(user, 'c.owner_id')
